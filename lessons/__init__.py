@@ -1,0 +1,23 @@
+"""rnn-lessons: recurrent networks from the lecture slides' equations.
+
+Each cell is a `keras.layers.Layer` that computes one time step of the
+slides' equations with `keras.ops`, so it runs on every Keras backend and
+plugs into `keras.layers.RNN`, `Bidirectional` and `StackedRNNCells`.
+"""
+
+from lessons.gru import GRUCell
+from lessons.interop import from_keras, to_keras
+from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
+from lessons.rnn import SimpleRNNCell
+from lessons.seeding import set_seed
+
+__all__ = [
+    "SimpleRNNCell",
+    "GRUCell",
+    "LSTMCell",
+    "PeepholeLSTMCell",
+    "CoupledLSTMCell",
+    "from_keras",
+    "to_keras",
+    "set_seed",
+]

@@ -1,0 +1,31 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def randomize_weights(layer, rng, scale=0.5):
+    """Replace every weight with random values, so no default hides a bug."""
+    for w in layer.weights:
+        w.assign(rng.normal(0.0, scale, size=w.shape).astype("float32"))
+
+
+def ragged_mask(rng, batch, steps):
+    """A right-padded mask with lengths from 1 to `steps`, all different if possible."""
+    lengths = rng.integers(1, steps + 1, size=batch)
+    lengths[0] = steps
+    return np.arange(steps)[None, :] < lengths[:, None]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_names():
+    keras.backend.clear_session()
+    yield
