@@ -5,6 +5,7 @@ slides' equations with `keras.ops`, so it runs on every Keras backend and
 plugs into `keras.layers.RNN`, `Bidirectional` and `StackedRNNCells`.
 """
 
+from lessons import tasks  # noqa: F401  (lessons.tasks without a second import)
 from lessons.gru import GRUCell
 from lessons.interop import from_keras, to_keras
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell

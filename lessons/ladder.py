@@ -26,11 +26,15 @@ class LadderSize:
     units: int
     epochs: int
     batch_size: int = 64
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-2
 
 
-FULL = LadderSize(length=100, n_train=4096, n_val=512, units=32, epochs=8)
-QUICK = LadderSize(length=30, n_train=1024, n_val=256, units=16, epochs=4)
+# At 50 steps the vanilla RNN stays at the baseline; all gated rungs get
+# below 1 % of it. About 2.5 minutes on a 2-core CPU.
+FULL = LadderSize(length=50, n_train=8192, n_val=1024, units=32, epochs=8)
+# Short enough for the tests (under a minute), long enough that the gated
+# rungs already beat the vanilla RNN.
+QUICK = LadderSize(length=30, n_train=4096, n_val=512, units=16, epochs=6)
 
 
 def _rnn(cell, **kwargs):
@@ -59,7 +63,6 @@ def build_model(recurrent_layers, length, learning_rate):
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
         loss="mse",
-        jit_compile=True,
     )
     return model
 

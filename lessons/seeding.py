@@ -3,18 +3,32 @@
 import keras
 
 
-def set_seed(seed=0, deterministic=True):
+def set_seed(seed=0, deterministic="auto"):
     """Seed Python's `random`, NumPy and the Keras backend with `seed`.
 
-    On TensorFlow, `deterministic=True` also turns on op determinism, so
-    parallel reductions give the same result every run. (Keras then skips
-    XLA when `jit_compile="auto"`, which costs some speed.)
+    Args:
+        seed: A non-negative integer.
+        deterministic: On TensorFlow, whether to turn on op determinism, which
+            replaces GPU kernels whose sums run in a varying order. Keras then
+            also skips XLA, which costs speed. `"auto"` (the default) turns it
+            on only when TensorFlow sees a GPU: on a CPU, seeded runs repeat
+            without it (the tests check this) and keep XLA.
+
+    Returns:
+        `seed`.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"Argument `seed` must be a non-negative integer, got {seed!r}.")
+    if deterministic not in (True, False, "auto"):
+        raise ValueError(
+            f'Argument `deterministic` must be True, False or "auto", got {deterministic!r}.'
+        )
     keras.utils.set_random_seed(seed)  # random, numpy and the backend
-    if deterministic and keras.backend.backend() == "tensorflow":
+    if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        tf.config.experimental.enable_op_determinism()
+        if deterministic == "auto":
+            deterministic = bool(tf.config.list_physical_devices("GPU"))
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
     return seed
