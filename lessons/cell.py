@@ -170,8 +170,9 @@ class RecurrentCell(Layer, DropoutRNNCell):
     # --- variational dropout -----------------------------------------------
     def drop_inputs(self, X_t, H_prev, training):
         """Apply this sequence's dropout masks to X_t and H_{t-1} (training only)."""
+        # `super()`: the mixin's mask getter, without the per-sequence set-up above.
         if training and self.dropout > 0:
-            X_t = X_t * self.get_dropout_mask(X_t)
+            X_t = X_t * super().get_dropout_mask(X_t)
         if training and self.recurrent_dropout > 0:
             H_prev = H_prev * self.get_recurrent_dropout_mask(H_prev)
         return X_t, H_prev

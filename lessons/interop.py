@@ -74,7 +74,7 @@ def _cell_from_keras(keras_cell):
             f"`from_keras` needs a layer with use_bias=True; {keras_cell.name!r} has none."
         )
     cell = kit_type(**_shared_options(keras_cell, kit_type))
-    cell.build((None, keras_cell.kernel.shape[0]))
+    cell.build((None, _input_dim(keras_cell)))
     for packed, groups in _layout(cell, gates).items():
         value = getattr(keras_cell, packed).numpy()
         rows = value if len(groups) > 1 else [value]
@@ -122,16 +122,16 @@ def _bidirectional(convert, layer):
     """
     forward, backward = convert(layer.forward_layer), convert(layer.backward_layer)
     twin = keras.layers.Bidirectional(forward, backward_layer=backward, merge_mode=layer.merge_mode)
-    twin.build((None, None, _input_dim(forward)))
+    twin.build((None, None, _input_dim(forward.cell)))
     for source, target in ((forward, twin.forward_layer), (backward, twin.backward_layer)):
         for src, dst in zip(source.weights, target.weights, strict=True):
             dst.assign(src)
     return twin
 
 
-def _input_dim(rnn_layer):
-    """The number of input features of a built recurrent layer."""
-    return rnn_layer.cell.weights[0].shape[0]
+def _input_dim(cell):
+    """The number of input features of a built cell (its first weight is W_x· or kernel)."""
+    return cell.weights[0].shape[0]
 
 
 def from_keras(layer):
@@ -156,18 +156,17 @@ def from_keras(layer):
     """
     if isinstance(layer, keras.layers.Bidirectional):
         return _bidirectional(from_keras, layer)
-    if type(layer) in _TWINS:
-        _check_built(layer, "layer")
-        return _cell_from_keras(layer)
-    if type(layer) not in _LAYERS:
+    cell = layer.cell if isinstance(layer, keras.layers.RNN) else layer
+    if type(cell) not in _TWINS:
         raise TypeError(
             "Argument `layer` must be a keras.layers.SimpleRNN, GRU or LSTM (or a "
             f"Bidirectional of one, or their cell); got {type(layer).__name__}."
         )
     _check_built(layer, "layer")
-    cell = _cell_from_keras(layer.cell)
-    twin = keras.layers.RNN(cell, **_rnn_options(layer))
-    _build_like(twin, layer, layer.cell.kernel.shape[0])
+    if cell is layer:
+        return _cell_from_keras(cell)
+    twin = keras.layers.RNN(_cell_from_keras(cell), **_rnn_options(layer))
+    _build_like(twin, layer, _input_dim(cell))
     return twin
 
 
@@ -194,17 +193,16 @@ def to_keras(layer):
             "Argument `layer` must be a keras.layers.RNN whose cell is a lessons cell "
             f"(or a Bidirectional of one, or the cell); got {type(layer).__name__}."
         )
-    _check_built(layer, "layer")
     keras_type, gates = _keras_twin_of(cell)
+    _check_built(layer, "layer")
     options = _shared_options(cell, type(cell))
-    input_dim = getattr(cell, f"W_x{gates[0]}").shape[0]
     if cell is layer:
         twin = keras_type(**options)
-        twin.build((None, input_dim))
+        twin.build((None, _input_dim(cell)))
         _copy_to_keras_cell(cell, twin, gates)
         return twin
     layer_type = next(k for k, v in _LAYERS.items() if v is keras_type)
     twin = layer_type(**options, **_rnn_options(layer))
-    _build_like(twin, layer, input_dim)
+    _build_like(twin, layer, _input_dim(cell))
     _copy_to_keras_cell(cell, twin.cell, gates)
     return twin

@@ -206,3 +206,27 @@ def test_seeded_training_repeats_exactly():
     assert loss_a == loss_b
     for a, b in zip(weights_a, weights_b, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", MAKERS)
+@pytest.mark.parametrize("training", [False, True])
+def test_stacked_weights_are_built_once_per_sequence(name, training, monkeypatch, rng):
+    """[W_xi | W_xf | ...] is loop-invariant: built before the time loop, not per step."""
+    import lessons.cell
+
+    calls = []
+    concatenate = lessons.cell.ops.concatenate
+    monkeypatch.setattr(
+        lessons.cell.ops, "concatenate", lambda *a, **k: calls.append(1) or concatenate(*a, **k)
+    )
+    cell = MAKERS[name](dropout=0.3, recurrent_dropout=0.3)
+    rnn = keras.layers.RNN(cell, unroll=True)  # unrolled: Python runs the step 12 times
+    x = rng.normal(size=(2, 12, 3)).astype("float32")
+    rnn.build(x.shape)
+    calls.clear()
+    rnn(x, training=training)
+    assert len(calls) <= len(cell.weight_stacks())
+    # Called on its own, outside an RNN, the cell still works (and stacks on the spot).
+    states = cell.get_initial_state(2)
+    output, _ = cell(x[:, 0], states)
+    np.testing.assert_allclose(output, keras.layers.RNN(cell)(x[:, :1]), atol=1e-6)

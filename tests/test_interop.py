@@ -131,3 +131,13 @@ def test_trained_builtin_loads_into_readable_cell(rng):
     np.testing.assert_allclose(
         readable.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5
     )
+
+
+def test_generic_rnn_of_a_keras_cell(rng):
+    x = rng.normal(size=(3, 5, 2)).astype("float32")
+    builtin = keras.layers.RNN(keras.layers.GRUCell(4), return_sequences=True)
+    builtin(x)
+    randomize_weights(builtin, rng)
+    twin = lessons.from_keras(builtin)
+    assert isinstance(twin.cell, lessons.GRUCell)
+    _assert_same_outputs(builtin, twin, x, None)
