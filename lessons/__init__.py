@@ -5,6 +5,12 @@ slides' equations with `keras.ops`, so it runs on every Keras backend and
 plugs into `keras.layers.RNN`, `Bidirectional` and `StackedRNNCells`.
 """
 
+import os
+
+# TensorFlow's C++ start-up chatter (INFO, WARNING) is noise for students; an
+# explicit TF_CPP_MIN_LOG_LEVEL in the environment still wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 from lessons import tasks  # noqa: F401  (lessons.tasks without a second import)
 from lessons.gru import GRUCell
 from lessons.interop import from_keras, to_keras
