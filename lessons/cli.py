@@ -1,8 +1,8 @@
 """The `rnn-lessons` command line (also `python -m lessons`)."""
 
 import argparse
-import os
 import sys
+from pathlib import Path
 
 
 def _ladder(args):
@@ -10,6 +10,19 @@ def _ladder(args):
 
     run_ladder(quick=args.quick, length=args.length, plot_path=args.plot, seed=args.seed)
     return 0
+
+
+def _build(args):
+    from lessons.build import BuildError, Project, build, find_project
+
+    try:
+        project = Project(args.root.resolve()) if args.root else find_project()
+        return build(
+            project, check=args.check, force=args.force, run=args.execute, only=args.lessons
+        )
+    except BuildError as error:
+        print(f"rnn-lessons build: {error}", file=sys.stderr)
+        return 2
 
 
 def build_parser():
@@ -32,11 +45,36 @@ def build_parser():
     ladder.add_argument("--plot", default="ladder.png", help="where to save the plot")
     ladder.add_argument("--seed", type=int, default=0, help="random seed")
     ladder.set_defaults(func=_ladder)
+
+    build = commands.add_parser(
+        "build",
+        help="write the student notebooks (and paired solution .ipynb) from solutions/NN_topic.py",
+        description=(
+            "From each lesson source solutions/NN_topic.py, bring solutions/NN_topic.ipynb and the "
+            "student twin notebooks/NN_topic.ipynb (+ .py) up to date. Never overwrites a file "
+            "changed since the build wrote it unless --force."
+        ),
+    )
+    build.add_argument("lessons", nargs="*", help="lesson names (e.g. 00_sequences); default all")
+    build.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 naming out-of-date files"
+    )
+    build.add_argument(
+        "--force", action="store_true", help="overwrite files changed since the last build"
+    )
+    build.add_argument(
+        "--execute",
+        nargs="+",
+        default=(),
+        metavar="LESSON",
+        help="also run these solutions (or 'all') with nbclient and store their outputs",
+    )
+    build.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    build.set_defaults(func=_build)
     return parser
 
 
 def main(argv=None):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,43 @@
+"""Students' checks: call one after each exercise; it says in plain words what is wrong.
+
+Each lesson has a module here (`lessons.checks.lesson00`, ...) with one
+`check_<exercise>` function per exercise. A check runs the student's code
+against an independent reference (NumPy from the equations, Keras' built-ins,
+statistics over many samples), prints a line per part that passed, and on the
+first failure raises `CheckFailed` with a message that says what was expected,
+what came back and where to look. The check's own frames are hidden from the
+notebook's traceback, so the student sees the message, not our code.
+"""
+
+
+class CheckFailed(AssertionError):
+    """An exercise does not do what it should; the message says what and where."""
+
+
+def passed(message):
+    """Report one part of a check that passed."""
+    print(f"✔ {message}")
+
+
+def expect(condition, message):
+    """Raise `CheckFailed(message)` unless `condition` holds."""
+    __tracebackhide__ = True  # IPython and pytest hide this frame
+    if not condition:
+        raise CheckFailed(message)
+
+
+def run_student_code(fn, *args, what):
+    """Call the student's `fn(*args)`; turn a crash into a plain-words failure."""
+    __tracebackhide__ = True
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise CheckFailed(
+            f"{what} is not written yet: replace `raise NotImplementedError()`."
+        ) from None
+    except Exception as error:  # any bug in the student's code
+        raise CheckFailed(f"{what} raised {type(error).__name__}: {error}") from error
+
+
+def all_passed(exercise):
+    print(f"All checks passed for {exercise}.")
