@@ -1,0 +1,479 @@
+"""Checks for lesson 01 (the vanilla RNN): the cell's step and the loss summed over time.
+
+`check_rnn_cell_call` copies random weights into the student's cell and tests each
+term of H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) on its own (only the input, only
+the state, only the bias), then whole sequences with padding masks inside
+`keras.layers.RNN`, against NumPy written here from the equation, the kit's
+`SimpleRNNCell` and Keras' `SimpleRNN`, and finally inside a compiled model.
+
+`check_sequence_loss` compares the student's loss with NumPy from the notes'
+formula and with Keras' `categorical_crossentropy` summed over time, on several
+batches, including a probability of exactly 0 and a one-step sequence.
+"""
+
+import re
+
+import keras
+import numpy as np
+
+from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.rnn import SimpleRNNCell
+
+ATOL = 1e-5  # float32 arithmetic in the student's cell
+
+
+# --- references -------------------------------------------------------------------
+def reference_step(X, H_prev, W_xh, W_hh, b_h):
+    """H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h), in float64."""
+    return np.tanh(X @ W_xh + H_prev @ W_hh + b_h)
+
+
+def reference_sequence(X, W_xh, W_hh, b_h, mask=None, H_0=None):
+    """All states of a masked sequence: a padded step keeps the previous state."""
+    n, T, _ = X.shape
+    H = np.zeros((n, W_hh.shape[0])) if H_0 is None else np.asarray(H_0, np.float64)
+    mask = np.ones((n, T), dtype=bool) if mask is None else mask
+    states = np.zeros((n, T, W_hh.shape[0]))
+    for t in range(T):
+        H = np.where(mask[:, t : t + 1], reference_step(X[:, t], H, W_xh, W_hh, b_h), H)
+        states[:, t] = H
+    return states
+
+
+def reference_sequence_loss(y_true, y_pred):
+    """-Σ_t Σ_i y_i log ŷ_i per sequence, with ŷ clipped to [1e-7, 1] like Keras."""
+    y_pred = np.clip(np.asarray(y_pred, np.float64), 1e-7, 1.0)
+    return -(np.asarray(y_true, np.float64) * np.log(y_pred)).sum(axis=(1, 2))
+
+
+# --- shared pieces ----------------------------------------------------------------
+def _numpy(value):
+    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+
+
+def _short(array):
+    return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
+
+
+def _random_weights(rng, d, h):
+    W_hh = rng.normal(0.0, 0.6, size=(h, h))
+    W_hh[0, -1] += 1.0  # surely not symmetric: W_hh and W_hhᵀ must give different numbers
+    return {
+        "W_xh": rng.normal(0.0, 0.6, size=(d, h)),
+        "W_hh": W_hh,
+        "b_h": rng.normal(0.0, 0.5, size=h),
+    }
+
+
+def _make_cell(cell_class, units, input_dim):
+    """Instantiate and build the student's cell; say plainly what is missing."""
+    __tracebackhide__ = True
+    cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
+    run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
+    expected = {"W_xh": (input_dim, units), "W_hh": (units, units), "b_h": (units,)}
+    for name, shape in expected.items():
+        weight = getattr(cell, name, None)
+        expect(
+            weight is not None,
+            f"The cell has no weight `{name}` after `build`. Keep the `build` method of the "
+            "exercise as it was given: it creates W_xh, W_hh and b_h.",
+        )
+        expect(
+            tuple(weight.shape) == shape,
+            f"`{name}` has shape {tuple(weight.shape)}; with {input_dim} input features and "
+            f"{units} units it should be {shape}. Keep the `build` method as it was given.",
+        )
+    return cell
+
+
+def _set_weights(cell, weights):
+    for name, value in weights.items():
+        getattr(cell, name).assign(np.asarray(value, dtype="float32"))
+
+
+def _step(cell, X, H_prev, call):
+    """One call of the student's cell: returns H_t as float64, after checking the structure."""
+    __tracebackhide__ = True
+    X = np.asarray(X, "float32")
+    H_prev = np.asarray(H_prev, "float32")
+    try:
+        result = run_student_code(cell, X, [H_prev], what=call)
+    except CheckFailed as failure:
+        if "not written yet" in str(failure):
+            raise
+        raise CheckFailed(
+            f"{failure} Remember: `states` is a list holding one tensor, so H_{{t-1}} is "
+            "`states[0]`; use keras.ops (ops.matmul, ops.tanh) on the cell's weights "
+            "self.W_xh, self.W_hh, self.b_h."
+        ) from None
+    expect(
+        isinstance(result, (tuple, list)) and len(result) == 2,
+        f"{call} should return a pair `(H_t, [H_t])`: the output and the list of new states. "
+        f"It returned {type(result).__name__}"
+        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        + ".",
+    )
+    output, new_states = result
+    if isinstance(new_states, (tuple, list)):
+        expect(
+            len(new_states) == 1,
+            f"{call}: the new states should be a list with one tensor, [H_t]; got "
+            f"{len(new_states)} tensors.",
+        )
+        new_state = new_states[0]
+    else:
+        new_state = new_states
+    output, new_state = _numpy(output), _numpy(new_state)
+    expected_shape = (X.shape[0], H_prev.shape[1])
+    expect(
+        output.shape != (1, *expected_shape),
+        f"{call}: H_t has shape {output.shape}, one axis too many: you used the list "
+        "`states` itself where H_{t-1} belongs. H_{t-1} is `states[0]`.",
+    )
+    expect(
+        output.shape == expected_shape,
+        f"{call}: H_t should have shape (n, h) = {expected_shape}, got {output.shape}. "
+        "Check the order in the products: X_t (n, d) @ W_xh (d, h) and H_{t-1} (n, h) @ "
+        "W_hh (h, h).",
+    )
+    expect(
+        new_state.shape == output.shape and np.allclose(new_state, output, atol=ATOL),
+        f"{call}: the new state should be H_t itself (return `H_t, [H_t]`), but the state "
+        "you returned differs from the output.",
+    )
+    return output
+
+
+def _error_text(error, limit=200):
+    """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("Arguments received"):
+            break
+        if line.strip() and not line.startswith("Exception encountered"):
+            lines.append(line.strip())
+    text = " ".join(lines).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _run_in_keras(fn, what):
+    """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
+    __tracebackhide__ = True
+    try:
+        return fn()
+    except NotImplementedError:
+        raise CheckFailed(
+            "Your cell's call is not written yet: replace `raise NotImplementedError()`."
+        ) from None
+    except Exception as error:
+        raise CheckFailed(
+            f"Your cell works when called directly but fails {what}: "
+            f"{type(error).__name__}: {_error_text(error)}. There Keras traces `call` into a "
+            "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.tanh), not NumPy, "
+            "inside call."
+        ) from None
+
+
+ACTIVATIONS = {
+    "no activation at all (φ = identity)": lambda a: a,
+    "ReLU": lambda a: np.maximum(a, 0.0),
+    "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+}
+
+
+def _diagnose(got, pre_activation, candidates, what):
+    """Fail unless got == tanh(pre_activation); name the mistake when `got` matches one.
+
+    `candidates` maps a message to the output a specific mistake gives; wrong
+    activations (identity, ReLU, sigmoid of the right sum) are always tried last.
+    """
+    __tracebackhide__ = True
+    want = np.tanh(pre_activation)
+    if np.allclose(got, want, atol=ATOL):
+        return
+    candidates = dict(candidates)
+    for name, phi in ACTIVATIONS.items():
+        candidates.setdefault(
+            f"your output is {name} of the right sum; the vanilla RNN applies tanh to it "
+            "(ops.tanh).",
+            phi(pre_activation),
+        )
+    for mistake, value in candidates.items():
+        if value.shape == got.shape and np.allclose(got, value, atol=ATOL):
+            raise CheckFailed(
+                f"{what}: {mistake}\nExpected {_short(want)},\ngot      {_short(got)}."
+            )
+    raise CheckFailed(f"{what}: expected H_t =\n{_short(want)},\ngot\n{_short(got)}.")
+
+
+# --- exercise: rnn_cell_call -------------------------------------------------------
+def check_rnn_cell_call(cell_class):
+    """Check the `call` of a cell class with weights W_xh, W_hh, b_h (lesson 01, exercise 1)."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(101)
+    d, h, n = 3, 4, 2
+    cell = _make_cell(cell_class, h, d)
+    weights = _random_weights(rng, d, h)
+    W_xh, W_hh, b_h = weights["W_xh"], weights["W_hh"], weights["b_h"]
+    X = rng.normal(size=(n, d))
+    H_prev = rng.normal(0.0, 0.8, size=(n, h))
+    zeros_b, zeros_X, zeros_H = np.zeros(h), np.zeros((n, d)), np.zeros((n, h))
+
+    _check_bias_term(cell, weights, zeros_X, zeros_H)
+    _check_input_term(cell, weights, X, zeros_H, zeros_b)
+    _check_recurrent_term(cell, weights, zeros_X, H_prev, zeros_b)
+
+    _set_weights(cell, weights)
+    got = _step(cell, X, H_prev, "cell(X_t, [H_prev])")
+    pre_activation = X @ W_xh + H_prev @ W_hh + b_h
+    _diagnose(got, pre_activation, {}, "all three terms together")
+    passed("one step: tanh(X_t W_xh + H_{t-1} W_hh + b_h), each term and all together")
+
+    _check_sequences(cell, weights, rng, d, h)
+    _check_compiled_model(cell_class, rng)
+    all_passed("rnn_cell_call")
+
+
+def _check_bias_term(cell, weights, zeros_X, zeros_H):
+    __tracebackhide__ = True
+    b_h = weights["b_h"]
+    _set_weights(cell, weights)
+    got = _step(cell, zeros_X, zeros_H, "cell(X_t = 0, [H_prev = 0])")
+    candidates = {
+        "with X_t = 0 and H_{t-1} = 0 only the bias is left, H_t = tanh(b_h), but you got 0: "
+        "add `+ self.b_h` inside the tanh.": np.zeros_like(got),
+        "with X_t = 0 and H_{t-1} = 0 you return b_h itself: apply tanh to the whole sum "
+        "(ops.tanh(...)), bias included.": np.broadcast_to(b_h, got.shape),
+    }
+    pre_activation = np.broadcast_to(b_h, got.shape)
+    _diagnose(got, pre_activation, candidates, "the bias term alone (X_t = 0, H_{t-1} = 0)")
+    passed("the bias term alone (X_t = 0, H_{t-1} = 0): tanh(b_h)")
+
+
+def _check_input_term(cell, weights, X, zeros_H, zeros_b):
+    __tracebackhide__ = True
+    W_xh = weights["W_xh"]
+    _set_weights(cell, {**weights, "b_h": zeros_b})
+    got = _step(cell, X, zeros_H, "cell(X_t, [H_prev = 0]) with b_h = 0")
+    candidates = {
+        "with H_{t-1} = 0 and b_h = 0 the output should be tanh(X_t W_xh), but it is 0: the "
+        "input term X_t W_xh is missing (use `inputs`, which is X_t).": np.zeros_like(got),
+    }
+    _diagnose(got, X @ W_xh, candidates, "the input term alone (H_{t-1} = 0, b_h = 0)")
+    passed("the input term alone (H_{t-1} = 0, b_h = 0): tanh(X_t W_xh)")
+
+
+def _check_recurrent_term(cell, weights, zeros_X, H_prev, zeros_b):
+    __tracebackhide__ = True
+    W_hh = weights["W_hh"]
+    _set_weights(cell, {**weights, "b_h": zeros_b})
+    got = _step(cell, zeros_X, H_prev, "cell(X_t = 0, [H_prev]) with b_h = 0")
+    candidates = {
+        "with X_t = 0 and b_h = 0 the output should be tanh(H_{t-1} W_hh), but it is 0: the "
+        "recurrent term is missing. H_{t-1} is states[0].": np.zeros_like(got),
+        "with X_t = 0 and b_h = 0 you compute tanh(H_{t-1} W_hhᵀ): W_hh is transposed. "
+        "With rows as examples it is ops.matmul(H_prev, self.W_hh).": np.tanh(H_prev @ W_hh.T),
+        "with X_t = 0 and b_h = 0 you return H_{t-1} itself: multiply it by W_hh.": H_prev,
+    }
+    _diagnose(got, H_prev @ W_hh, candidates, "the recurrent term alone (X_t = 0, b_h = 0)")
+    passed("the recurrent term alone (X_t = 0, b_h = 0): tanh(H_{t-1} W_hh)")
+
+
+def _check_sequences(cell, weights, rng, d, h):
+    """Whole padded sequences in keras.layers.RNN vs NumPy, SimpleRNNCell and SimpleRNN."""
+    __tracebackhide__ = True
+    n, T = 4, 6
+    X = rng.normal(size=(n, T, d)).astype("float32")
+    lengths = np.array([T, 3, 1, 5])
+    mask = np.arange(T)[None, :] < lengths[:, None]
+    H_0 = rng.normal(0.0, 0.5, size=(n, h)).astype("float32")
+    _set_weights(cell, weights)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    got = _numpy(
+        _run_in_keras(
+            lambda: layer(X, mask=mask, initial_state=[H_0]),
+            "inside keras.layers.RNN (padded sequences)",
+        )
+    )
+    want = reference_sequence(X, weights["W_xh"], weights["W_hh"], weights["b_h"], mask, H_0)
+    kit = keras.layers.RNN(SimpleRNNCell(h), return_sequences=True)
+    kit.build((None, None, d))
+    _set_weights(kit.cell, weights)
+    kit_states = _numpy(kit(X, mask=mask, initial_state=[H_0]))
+    builtin = keras.layers.SimpleRNN(h, return_sequences=True)
+    builtin.build((None, None, d))
+    builtin.set_weights([weights["W_xh"], weights["W_hh"], weights["b_h"]])
+    builtin_states = _numpy(builtin(X, mask=mask, initial_state=[H_0]))
+    # The references must agree among themselves before they judge the student.
+    assert np.allclose(kit_states, want, atol=ATOL) and np.allclose(builtin_states, want, atol=ATOL)
+    expect(
+        got.shape == want.shape,
+        f"keras.layers.RNN(your cell, return_sequences=True) should give states of shape "
+        f"(n, T, h) = {want.shape}, got {got.shape}.",
+    )
+    wrong = ~np.isclose(got, want, atol=ATOL).all(axis=-1)  # (n, T): which steps differ
+    if wrong.any():
+        i, t = map(int, np.argwhere(wrong)[0])
+        hint = (
+            " The very first step is already wrong although H_0 is given: use states[0], "
+            "the state Keras passes in, not zeros."
+            if t == 0
+            else " Earlier steps were right, so the state is not carried from step to step: "
+            "use states[0] (H_{t-1}) and return the new H_t in the list of states."
+        )
+        raise CheckFailed(
+            f"In a padded batch inside keras.layers.RNN (with an initial state H_0), sequence "
+            f"{i} (length {lengths[i]}) first differs at time step t = {t + 1}: expected "
+            f"{_short(want[i, t])}, got {_short(got[i, t])}.{hint}"
+        )
+    passed(
+        "padded sequences in keras.layers.RNN, from a given H_0: equal to NumPy, to "
+        "lessons.SimpleRNNCell and to keras.layers.SimpleRNN at every step"
+    )
+
+
+def _check_compiled_model(cell_class, rng):
+    """The cell must also run in a compiled graph (model.predict), at another size."""
+    __tracebackhide__ = True
+    d, h, n, T = 5, 1, 3, 4
+    cell = _make_cell(cell_class, h, d)
+    weights = _random_weights(rng, d, h)
+    _set_weights(cell, weights)
+    model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
+    X = rng.normal(size=(n, T, d)).astype("float32")
+    got = _run_in_keras(
+        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)"
+    )
+    want = reference_sequence(X, weights["W_xh"], weights["W_hh"], weights["b_h"])[:, -1]
+    expect(
+        np.allclose(got, want, atol=ATOL),
+        f"Inside a compiled model (model.predict) with d = {d} features and h = {h} unit, the "
+        f"final states should be {_short(want.ravel())}, got {_short(np.ravel(got))}.",
+    )
+    passed(f"inside a compiled model (model.predict), with d = {d} and h = {h}")
+
+
+# --- exercise: sequence_loss --------------------------------------------------------
+def _loss_cases():
+    rng = np.random.default_rng(7)
+
+    def batch(n, T, k, zero_prob=False):
+        logits = rng.normal(0.0, 1.5, size=(n, T, k))
+        y_pred = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        classes = rng.integers(0, k, size=(n, T))
+        if zero_prob:  # an impossible class, not the target: 0 · log 0 must not give NaN
+            other = (classes + 1) % k
+            y_pred[np.arange(n)[:, None], np.arange(T)[None, :], other] = 0.0
+            y_pred /= y_pred.sum(-1, keepdims=True)
+        y_true = np.eye(k)[classes]
+        return y_true.astype("float32"), y_pred.astype("float32")
+
+    return [
+        ("3 sequences of 4 steps, 5 classes", *batch(3, 4, 5)),
+        ("2 sequences of 7 steps, 10 classes", *batch(2, 7, 10)),
+        ("a probability of exactly 0 at a class that is not the target", *batch(2, 3, 4, True)),
+        ("one sequence of one step", *batch(1, 1, 3)),
+    ]
+
+
+def check_sequence_loss(sequence_loss):
+    """Check `sequence_loss(y_true, y_pred) -> (batch,)` (lesson 01, exercise 2)."""
+    __tracebackhide__ = True
+    for description, y_true, y_pred in _loss_cases():
+        n, T, _ = y_true.shape
+        call = f"sequence_loss(y_true, y_pred) on {description}"
+        got = _numpy(run_student_code(sequence_loss, y_true, y_pred, what=call))
+        want = reference_sequence_loss(y_true, y_pred)
+        keras_sum = _numpy(keras.losses.categorical_crossentropy(y_true, y_pred)).sum(axis=1)
+        assert np.allclose(keras_sum, want, rtol=1e-5, atol=1e-5)  # the references agree
+        _check_loss_values(call, got, want, y_true, y_pred, n, T)
+        losses = f"{n} losses" if n > 1 else "1 loss"
+        passed(f"{description}: {losses}, equal to Σ_t of Keras' categorical_crossentropy")
+    _check_loss_in_training(sequence_loss)
+    all_passed("sequence_loss")
+
+
+def _check_loss_values(call, got, want, y_true, y_pred, n, T):
+    __tracebackhide__ = True
+    expect(
+        not np.isnan(got).any(),
+        f"{call}: the loss is NaN. A probability of 0 at a class that is not the target "
+        "gives 0 · log 0 = 0 · (−inf) = NaN: clip y_pred to [1e-7, 1] before the log "
+        "(ops.clip(y_pred, 1e-7, 1.0)).",
+    )
+    if got.shape == (n, T):
+        raise CheckFailed(
+            f"{call}: you returned one loss per step, shape (batch, T) = {(n, T)}. Sum the "
+            "per-step losses over time (axis=-1 of that array) to get one loss per sequence."
+        )
+    expect(
+        got.shape == (n,),
+        f"{call}: expected one loss per sequence, shape (batch,) = ({n},), got shape "
+        f"{got.shape}. Sum over the classes (last axis) and over time (the axis after the "
+        "batch), not over the batch.",
+    )
+    clipped = np.clip(y_pred.astype(np.float64), 1e-7, 1.0)
+    candidates = {
+        "it is the mean over time, not the sum: the notes add the steps' losses, "
+        "L = Σ_t L^<t>.": want / T,
+        "it has the wrong sign: cross-entropy is −Σ_i y_i log ŷ_i (log ŷ is negative, the "
+        "loss is positive).": -want,
+        "it adds −log ŷ_i over all classes; multiply by the one-hot y_true so only the "
+        "target class counts.": -np.log(clipped).sum(axis=(1, 2)),
+        "it looks like log base 10 or 2: use the natural log, ops.log.": want / np.log(10),
+    }
+    for mistake, value in candidates.items():
+        if not np.allclose(want, value, rtol=1e-4) and np.allclose(got, value, rtol=1e-4):
+            raise CheckFailed(
+                f"{call}: {mistake}\nExpected {_short(want)},\ngot      {_short(got)}."
+            )
+    expect(
+        np.allclose(got, want, rtol=1e-4, atol=1e-4),
+        f"{call}: expected the losses {_short(want)}, got {_short(got)}. Each is "
+        "−Σ_t Σ_i y_i log ŷ_i over one sequence.",
+    )
+
+
+def _check_loss_in_training(sequence_loss):
+    """Keras must be able to train with it: it is called on symbolic tensors in a graph."""
+    __tracebackhide__ = True
+    x = np.random.default_rng(3).normal(size=(16, 3, 2)).astype("float32")
+    y = np.eye(2, dtype="float32")[(x[..., 0] > 0).astype(int)]  # (16, 3, 2)
+    cell = SimpleRNNCell(
+        4,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=3),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=4),
+    )
+    model = keras.Sequential(
+        [
+            keras.Input((3, 2)),
+            keras.layers.RNN(cell, return_sequences=True),
+            keras.layers.Dense(
+                2, activation="softmax", kernel_initializer=keras.initializers.GlorotUniform(5)
+            ),
+        ]
+    )
+    try:
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=sequence_loss)
+        evaluated = float(model.evaluate(x, y, batch_size=16, verbose=0))
+        want = float(np.mean(reference_sequence_loss(y, model.predict(x, verbose=0))))
+        trained = float(model.train_on_batch(x, y))
+    except Exception as error:
+        raise CheckFailed(
+            "Keras could not train with your loss (model.compile(loss=sequence_loss), then "
+            f"evaluate and train_on_batch): {type(error).__name__}: {_error_text(error)}. "
+            "Write it with keras.ops (ops.clip, ops.log, ops.sum), which work on Keras' "
+            "symbolic tensors."
+        ) from None
+    expect(
+        np.isclose(evaluated, want, rtol=1e-4),
+        f"Inside model.evaluate your loss gave {evaluated:.5f}, but the mean over the batch of "
+        f"−Σ_t Σ_i y_i log ŷ_i is {want:.5f}. Return one loss per sequence; Keras averages "
+        "them over the batch itself.",
+    )
+    expect(
+        np.isfinite(trained),
+        f"A training step with your loss gave {trained}; it should be a finite number.",
+    )
+    passed("Keras evaluates and trains with it (model.compile(loss=sequence_loss))")

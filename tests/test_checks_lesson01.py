@@ -1,0 +1,278 @@
+"""Lesson 01: reference solutions pass every check, wrong ones are caught, the digits are right.
+
+The reference solutions are the exercise cells of `solutions/01_vanilla_rnn.py`,
+executed on their own (with the imports of the lesson's first code cell). The
+wrong implementations are mistakes students make; each must raise `CheckFailed`
+with a message that names the problem.
+"""
+
+import hashlib
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from lessons import datasets
+from lessons.checks import CheckFailed
+from lessons.checks import lesson01 as checks
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "solutions" / "01_vanilla_rnn.py"
+SOLUTION_REGION = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.M | re.S
+)
+CHECKS = {
+    "rnn_cell_call": ("MyRNNCell", checks.check_rnn_cell_call),
+    "sequence_loss": ("sequence_loss", checks.check_sequence_loss),
+}
+
+
+def exercise_cells():
+    notebook = jupytext.read(LESSON)
+    return {
+        cell.metadata["rnn_lessons"]["exercise"]: cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
+    }
+
+
+def run_cells(sources):
+    namespace = {"keras": keras, "ops": ops, "np": np}  # the lesson's imports
+    for source in sources:
+        exec(compile(source, str(LESSON), "exec"), namespace)
+    return namespace
+
+
+def as_student_sees_it(source):
+    return SOLUTION_REGION.sub(
+        lambda m: f"{m['indent']}# YOUR CODE HERE\n{m['indent']}raise NotImplementedError()\n",
+        source,
+    )
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return run_cells(exercise_cells().values())
+
+
+def test_exercise_cells_match_the_header_and_the_checks():
+    notebook = jupytext.read(LESSON)
+    declared = list(notebook.metadata["rnn_lessons"]["exercises"])
+    # The header is YAML: the build may write its keys sorted, so compare as sets there.
+    assert list(exercise_cells()) == list(CHECKS) and set(declared) == set(CHECKS)
+    for source in exercise_cells().values():
+        assert SOLUTION_REGION.search(source)
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_reference_solution_passes(exercise, solution, capsys):
+    name, check = CHECKS[exercise]
+    check(solution[name])
+    assert f"All checks passed for {exercise}." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_unwritten_exercise_says_to_write_it(exercise):
+    name, check = CHECKS[exercise]
+    stub = run_cells([as_student_sees_it(exercise_cells()[exercise])])
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check(stub[name])
+
+
+# --- wrong cells ------------------------------------------------------------------------
+def cell_with_call(call):
+    """The lesson's MyRNNCell with `call` replaced by a (wrong) student version."""
+    cls = run_cells([exercise_cells()["rnn_cell_call"]])["MyRNNCell"]
+    return type("StudentCell", (cls,), {"call": call})
+
+
+def call_without_bias(self, inputs, states):
+    H = ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh))
+    return H, [H]
+
+
+def call_without_tanh(self, inputs, states):
+    H = ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h
+    return H, [H]
+
+
+def call_with_relu(self, inputs, states):
+    H = ops.relu(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h)
+    return H, [H]
+
+
+def call_with_transposed_W_hh(self, inputs, states):
+    recurrent = ops.matmul(states[0], ops.transpose(self.W_hh))
+    H = ops.tanh(ops.matmul(inputs, self.W_xh) + recurrent + self.b_h)
+    return H, [H]
+
+
+def call_without_recurrence(self, inputs, states):
+    H = ops.tanh(ops.matmul(inputs, self.W_xh) + self.b_h)
+    return H, [H]
+
+
+def call_without_input(self, inputs, states):
+    H = ops.tanh(ops.matmul(states[0], self.W_hh) + self.b_h)
+    return H, [H]
+
+
+def call_returning_only_H(self, inputs, states):
+    return ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h)
+
+
+def call_returning_old_state(self, inputs, states):
+    H = ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h)
+    return H, [states[0]]
+
+
+def call_with_states_not_indexed(self, inputs, states):
+    H = ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states, self.W_hh) + self.b_h)
+    return H, [H]
+
+
+def call_with_numpy(self, inputs, states):
+    W_xh, W_hh, b_h = (np.asarray(w) for w in (self.W_xh, self.W_hh, self.b_h))
+    H = np.tanh(np.asarray(inputs) @ W_xh + np.asarray(states[0]) @ W_hh + b_h)
+    return H, [H]
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (call_without_bias, ["bias", "self.b_h"]),
+        (call_without_tanh, ["apply tanh", "ops.tanh"]),
+        (call_with_relu, ["ReLU of the right sum", "tanh"]),
+        (call_with_transposed_W_hh, ["transposed"]),
+        (call_without_recurrence, ["recurrent term is missing"]),
+        (call_without_input, ["input term X_t W_xh is missing"]),
+        (call_returning_only_H, ["pair", "(H_t, [H_t])"]),
+        (call_returning_old_state, ["new state should be H_t"]),
+        (call_with_states_not_indexed, ["states[0]"]),
+        (call_with_numpy, ["fails inside keras.layers.RNN", "not NumPy"]),
+    ],
+)
+def test_wrong_cell_is_caught(call, words):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_rnn_cell_call(cell_with_call(call))
+    for word in words:
+        assert word in str(failure.value)
+
+
+def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):
+    class Renamed(solution["MyRNNCell"]):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units))
+
+    with pytest.raises(CheckFailed, match="no weight `W_xh`"):
+        checks.check_rnn_cell_call(Renamed)
+
+
+# --- wrong losses -----------------------------------------------------------------------
+def loss_mean_over_time(y_true, y_pred):
+    y_pred = ops.clip(y_pred, 1e-7, 1.0)
+    return ops.mean(-ops.sum(y_true * ops.log(y_pred), axis=-1), axis=-1)
+
+
+def loss_without_clip(y_true, y_pred):
+    return ops.sum(-ops.sum(y_true * ops.log(y_pred), axis=-1), axis=-1)
+
+
+def loss_per_step(y_true, y_pred):
+    return -ops.sum(y_true * ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=-1)
+
+
+def loss_summed_over_batch(y_true, y_pred):
+    return -ops.sum(y_true * ops.log(ops.clip(y_pred, 1e-7, 1.0)))
+
+
+def loss_over_all_classes(y_true, y_pred):
+    return -ops.sum(ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=(1, 2))
+
+
+def loss_with_wrong_sign(y_true, y_pred):
+    return ops.sum(y_true * ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=(1, 2))
+
+
+def loss_in_numpy(y_true, y_pred):
+    y_pred = np.clip(np.asarray(y_pred), 1e-7, 1.0)
+    return -(np.asarray(y_true) * np.log(y_pred)).sum(axis=(1, 2))
+
+
+@pytest.mark.parametrize(
+    "loss, words",
+    [
+        (loss_mean_over_time, ["mean over time", "sum"]),
+        (loss_without_clip, ["NaN", "clip"]),
+        (loss_per_step, ["one loss per step", "Sum the per-step losses over time"]),
+        (loss_summed_over_batch, ["one loss per sequence", "not over the batch"]),
+        (loss_over_all_classes, ["all classes", "one-hot"]),
+        (loss_with_wrong_sign, ["wrong sign"]),
+        (loss_in_numpy, ["could not train", "keras.ops"]),
+    ],
+)
+def test_wrong_loss_is_caught(loss, words):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_sequence_loss(loss)
+    for word in words:
+        assert word in str(failure.value)
+
+
+def test_references_agree_with_keras(rng):
+    """The check's NumPy references are the equations: compare them with Keras' layers."""
+    X = rng.normal(size=(3, 5, 2)).astype("float32")
+    mask = np.arange(5)[None, :] < np.array([[5], [2], [4]])
+    layer = keras.layers.SimpleRNN(4, return_sequences=True)
+    layer.build((None, None, 2))
+    W_xh, W_hh, b_h = (w.astype(np.float64) for w in layer.get_weights())
+    expected = keras.ops.convert_to_numpy(layer(X, mask=mask))
+    got = checks.reference_sequence(X, W_xh, W_hh, b_h, mask)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    y_true = np.eye(3)[rng.integers(0, 3, size=(2, 4))]
+    logits = rng.normal(size=(2, 4, 3))
+    y_pred = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    keras_loss = keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(y_true, y_pred))
+    np.testing.assert_allclose(
+        checks.reference_sequence_loss(y_true, y_pred), keras_loss.sum(axis=1), rtol=1e-5
+    )
+
+
+# --- the digits -----------------------------------------------------------------------------
+def test_load_digits_shapes_and_values():
+    images, labels = datasets.load_digits()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.uint8
+    assert labels.shape == (1797,) and labels.dtype == np.uint8
+    assert images.min() == 0 and images.max() == 16
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert (images.reshape(1797, -1).sum(axis=1) > 0).all()  # every image has ink
+
+
+def test_load_digits_says_how_to_rebuild_a_missing_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "data_dir", lambda: tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"build_datasets.py --digits"):
+        datasets.load_digits()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="scikit-learn builds the file"
+)
+def test_build_script_reproduces_digits_npz(tmp_path):
+    """The shipped file is exactly what the build script writes (same bytes every run)."""
+    build_script = str(ROOT / "data" / "build_datasets.py")
+    script = (
+        "import importlib.util; from pathlib import Path;"
+        f"spec = importlib.util.spec_from_file_location('b', {build_script!r});"
+        "b = importlib.util.module_from_spec(spec); spec.loader.exec_module(b);"
+        f"b.build_digits(Path({str(tmp_path / 'digits.npz')!r}))"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    built = (tmp_path / "digits.npz").read_bytes()
+    shipped = (ROOT / "data" / "digits.npz").read_bytes()
+    assert hashlib.sha256(built).hexdigest() == hashlib.sha256(shipped).hexdigest()

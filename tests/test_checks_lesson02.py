@@ -1,0 +1,329 @@
+"""Lesson 02: reference solutions pass every check, and the mistakes students make are caught.
+
+The reference solutions are the exercise cells of `solutions/02_bptt.py`, executed
+on their own. Each wrong implementation must raise `CheckFailed` with a message
+that names the problem.
+"""
+
+import re
+from pathlib import Path
+
+import jupytext
+import numpy as np
+import pytest
+
+from lessons.checks import CheckFailed
+from lessons.checks import lesson02 as checks
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "solutions" / "02_bptt.py"
+SOLUTION_REGION = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.M | re.S
+)
+CHECKS = {
+    "backward_step": (("backward_step",), checks.check_backward_step),
+    "gradient_check": (("numerical_gradient", "relative_error"), checks.check_gradient_check),
+    "clip_by_global_norm": (("clip_by_global_norm",), checks.check_clip_by_global_norm),
+}
+
+
+def exercise_cells():
+    notebook = jupytext.read(LESSON)
+    return {
+        cell.metadata["rnn_lessons"]["exercise"]: cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
+    }
+
+
+def run_cells(sources):
+    namespace = {"np": np}  # the lesson's imports
+    for source in sources:
+        exec(compile(source, str(LESSON), "exec"), namespace)
+    return namespace
+
+
+def as_student_sees_it(source):
+    return SOLUTION_REGION.sub(
+        lambda m: f"{m['indent']}# YOUR CODE HERE\n{m['indent']}raise NotImplementedError()\n",
+        source,
+    )
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return run_cells(exercise_cells().values())
+
+
+def test_exercise_cells_match_the_header_and_the_checks():
+    notebook = jupytext.read(LESSON)
+    declared = list(notebook.metadata["rnn_lessons"]["exercises"])
+    # The header is YAML: the build may write its keys sorted, so compare as sets there.
+    assert list(exercise_cells()) == list(CHECKS) and set(declared) == set(CHECKS)
+    for source in exercise_cells().values():
+        assert SOLUTION_REGION.search(source)
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_reference_solution_passes(exercise, solution, capsys):
+    names, check = CHECKS[exercise]
+    check(*(solution[name] for name in names))
+    assert f"All checks passed for {exercise}." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_unwritten_exercise_says_to_write_it(exercise):
+    names, check = CHECKS[exercise]
+    stub = run_cells([as_student_sees_it(exercise_cells()[exercise])])
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check(*(stub[name] for name in names))
+
+
+def test_one_unwritten_function_of_two_is_named(solution):
+    stub = run_cells([as_student_sees_it(exercise_cells()["gradient_check"])])
+    with pytest.raises(CheckFailed, match=r"numerical_gradient.*not written yet"):
+        checks.check_gradient_check(stub["numerical_gradient"], solution["relative_error"])
+
+
+# --- backward_step ------------------------------------------------------------------------
+def step_without_tanh_derivative(delta_t, s_t, s_prev, x_t, W):
+    return np.outer(delta_t, x_t), np.outer(delta_t, s_prev), delta_t, W.T @ delta_t
+
+
+def step_with_tanh_applied_again(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * (1 - np.tanh(s_t) ** 2)
+    return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W.T @ dz
+
+
+def step_with_W_not_transposed(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * (1 - s_t**2)
+    return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W @ dz
+
+
+def step_with_s_t_in_dW(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * (1 - s_t**2)
+    return np.outer(dz, x_t), np.outer(dz, s_t), dz, W.T @ dz
+
+
+def step_with_transposed_dU(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * (1 - s_t**2)
+    return np.outer(x_t, dz), np.outer(dz, s_prev), dz, W.T @ dz
+
+
+def step_with_sigmoid_derivative(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * s_t * (1 - s_t)
+    return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W.T @ dz
+
+
+def step_returning_three(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * (1 - s_t**2)
+    return np.outer(dz, x_t), np.outer(dz, s_prev), W.T @ dz
+
+
+def step_changing_delta_in_place(delta_t, s_t, s_prev, x_t, W):
+    delta_t *= 1 - s_t**2
+    return np.outer(delta_t, x_t), np.outer(delta_t, s_prev), delta_t, W.T @ delta_t
+
+
+def step_without_derivative_on_the_way_back(delta_t, s_t, s_prev, x_t, W):
+    dz = delta_t * (1 - s_t**2)
+    return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W.T @ delta_t
+
+
+@pytest.mark.parametrize(
+    "step, words",
+    [
+        (step_without_tanh_derivative, ["derivative of tanh is missing", "1 − s_t²"]),
+        (step_with_tanh_applied_again, ["already tanh(z_t)"]),
+        (step_with_W_not_transposed, ["W instead of Wᵀ"]),
+        (step_with_s_t_in_dW, ["PREVIOUS state", "np.outer(dz, s_prev)"]),
+        (step_with_transposed_dU, ["dU_t should have shape (4, 3)", "transposed"]),
+        (step_with_sigmoid_derivative, ["sigmoid"]),
+        (step_returning_three, ["four arrays"]),
+        (step_changing_delta_in_place, ["changed its argument `delta_t`"]),
+        (step_without_derivative_on_the_way_back, ["delta_prev skips the tanh derivative"]),
+    ],
+)
+def test_wrong_backward_step_is_caught(step, words):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_backward_step(step)
+    for word in words:
+        assert word in str(failure.value)
+
+
+def test_reference_backward_step_is_the_chain_rule():
+    rng = np.random.default_rng(0)
+    case = checks._step_case(rng, d=3, h=4)
+    want = checks.reference_backward_step(
+        *(case[k] for k in ("delta_t", "s_t", "s_prev", "x_t", "W"))
+    )
+    for w, n in zip(want, checks._numerical_step_grads(case)):
+        np.testing.assert_allclose(w, n, atol=1e-8)
+
+
+# --- gradient_check ------------------------------------------------------------------------
+def gradient_forward_difference(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    f_x = f(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        grad[i] = (f(x) - f_x) / eps
+        x[i] = old
+    return grad
+
+
+def gradient_divided_by_eps(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old - eps
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / eps
+    return grad
+
+
+def gradient_not_restoring_x(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old - eps
+        f_minus = f(x)
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def gradient_with_fixed_eps(f, x, eps=1e-5):
+    fixed = 1e-5
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += fixed
+        minus[i] -= fixed
+        grad[i] = (f(plus) - f(minus)) / (2 * fixed)
+    return grad
+
+
+def gradient_of_vectors_only(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in range(len(x)):  # rows of a matrix, not entries
+        plus, minus = x.copy(), x.copy()
+        plus[i] += eps
+        minus[i] -= eps
+        grad[i] = (f(plus) - f(minus)) / (2 * eps)
+    return grad
+
+
+def relative_error_without_zero_case(a, b):
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+
+
+def relative_error_with_plain_sums(a, b):
+    scale = abs(np.sum(a)) + abs(np.sum(b))
+    return float(abs(np.sum(a - b)) / scale) if scale > 0 else 0.0
+
+
+def relative_error_elementwise(a, b):
+    return np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-300)
+
+
+def relative_error_max_denominator(a, b):
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
+
+
+@pytest.mark.parametrize(
+    "gradient, words",
+    [
+        (gradient_forward_difference, ["one-sided difference", "central difference"]),
+        (gradient_divided_by_eps, ["twice the right one", "2 * eps"]),
+        (gradient_not_restoring_x, ["changed x", "Put every entry back"]),
+        (gradient_with_fixed_eps, ["eps = 1e-5", "`eps` argument"]),
+        (gradient_of_vectors_only, ["central differences", "expected"]),
+    ],
+)
+def test_wrong_numerical_gradient_is_caught(gradient, words, solution):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_gradient_check(gradient, solution["relative_error"])
+    for word in words:
+        assert word in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "relative_error, words",
+    [
+        (relative_error_without_zero_case, ["NaN", "return 0.0"]),
+        (relative_error_with_plain_sums, ["[1, 2] and [2, 1] differ", "np.linalg.norm"]),
+        (relative_error_elementwise, ["one number for the whole array"]),
+        (relative_error_max_denominator, ["‖a − b‖ / (‖a‖ + ‖b‖)"]),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # their 0 / 0
+def test_wrong_relative_error_is_caught(relative_error, words, solution):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_gradient_check(solution["numerical_gradient"], relative_error)
+    for word in words:
+        assert word in str(failure.value)
+
+
+# --- clip_by_global_norm --------------------------------------------------------------------
+def clip_each_tensor(grads, clip_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    return [g * clip_norm / max(np.linalg.norm(g), clip_norm) for g in grads], norm
+
+
+def clip_always_to_threshold(grads, clip_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    return [g * clip_norm / norm if norm > 0 else g for g in grads], norm
+
+
+def clip_without_sqrt(grads, clip_norm):
+    norm = float(sum(np.sum(g**2) for g in grads))
+    return [g * clip_norm / max(norm, clip_norm) for g in grads], norm
+
+
+def clip_dividing_by_zero(grads, clip_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    scale = min(1.0, clip_norm / norm) if norm != 0 else np.nan
+    return [g * scale for g in grads], norm
+
+
+def clip_returning_only_the_list(grads, clip_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    return [g * clip_norm / max(norm, clip_norm) for g in grads]
+
+
+def clip_in_place(grads, clip_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    for g in grads:
+        g *= clip_norm / max(norm, clip_norm)
+    return grads, norm
+
+
+def clip_by_value(grads, clip_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    return [np.clip(g, -clip_norm, clip_norm) for g in grads], norm
+
+
+@pytest.mark.parametrize(
+    "clip, words",
+    [
+        (clip_each_tensor, ["each tensor by its own norm", "clipnorm"]),
+        (clip_always_to_threshold, ["scaled UP", "unchanged"]),
+        (clip_without_sqrt, ["sum of squares", "square root"]),
+        (clip_dividing_by_zero, ["NaN", "all-zero"]),
+        (clip_returning_only_the_list, ["pair `(clipped, global_norm)`"]),
+        (clip_in_place, ["changed the gradients"]),
+        (clip_by_value, ["clip_norm / global_norm"]),
+    ],
+)
+def test_wrong_clipping_is_caught(clip, words):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_clip_by_global_norm(clip)
+    for word in words:
+        assert word in str(failure.value)
