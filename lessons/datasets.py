@@ -73,10 +73,10 @@ LESSON03_BUILD = (
 def load_shakespeare():
     """Seven of Shakespeare's plays as one plain-text string (public domain).
 
-    Hamlet, Macbeth, King Lear, Othello, Romeo and Juliet, Julius Caesar and, last,
-    The Tempest (it starts at `text.index("THE TEMPEST")`), in Project Gutenberg's
-    editions: speaker names on their own lines ("Ham."), stage directions in
-    brackets, one blank line between speeches and between plays.
+    Hamlet, Macbeth, King Lear, Othello, Romeo and Juliet, Julius Caesar and The
+    Tempest, in Project Gutenberg's editions: speaker names on their own lines
+    ("Ham." or "MACBETH."), stage directions in brackets, one blank line between
+    speeches and between plays. `load_shakespeare_plays()` gives them one by one.
 
     Returns:
         A string of 939,769 ASCII characters (76 distinct ones), lines ending in "\\n".
@@ -93,6 +93,32 @@ def load_shakespeare():
             + "."
         )
     return path.read_text(encoding="ascii")
+
+
+# The title line that opens each play in shakespeare.txt, in file order.
+SHAKESPEARE_TITLES = (
+    "HAMLET, PRINCE OF DENMARK",
+    "MACBETH",
+    "THE TRAGEDY OF KING LEAR",
+    "OTHELLO, THE MOOR OF VENICE",
+    "ROMEO AND JULIET",
+    "JULIUS CAESAR",
+    "THE TEMPEST",
+)
+
+
+def load_shakespeare_plays():
+    """The same seven plays, one string per play.
+
+    Returns:
+        A dict from each play's title line (`SHAKESPEARE_TITLES`, in order) to
+        its text, which starts with that line; joined with "" they give back
+        `load_shakespeare()` exactly.
+    """
+    text = load_shakespeare()
+    starts = [0] + [text.index(f"\n\n{title}\n\n") + 2 for title in SHAKESPEARE_TITLES[1:]]
+    ends = starts[1:] + [len(text)]
+    return {title: text[start:end] for title, start, end in zip(SHAKESPEARE_TITLES, starts, ends)}
 
 
 def load_tang_poems():

@@ -1,0 +1,739 @@
+"""Checks for lesson 03 (language models): the word vocabulary, perplexity and sampling.
+
+Each check runs the student's function on several inputs, edge cases included,
+and compares with a reference written here from the lesson's rules: a word
+vocabulary ranked by count, perplexity from its definition, and sampling
+tested by its behaviour. Sampling is checked with tiny stub models whose
+next-token distribution is known exactly (a fixed distribution, a bigram
+table, a counter of tokens read) and by frequencies over thousands of draws
+(a chi-square test that a correct sampler fails once in a million runs),
+never by comparing with one seeded string.
+"""
+
+import functools
+import math
+import re
+
+import numpy as np
+
+from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+
+SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
+PAD, UNK, EOS = 0, 1, 2
+
+
+def _short(value, limit=120):
+    """repr(value), cut to `limit` characters so a message stays readable."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- exercise: word_vocab -----------------------------------------------------------
+def reference_word_vocab(tokens, max_words):
+    """The special tokens, then the max_words most frequent words (ties in sorted order)."""
+    counts = {}
+    for token in tokens:
+        if token not in SPECIAL_TOKENS:
+            counts[token] = counts.get(token, 0) + 1
+    ranked = sorted(counts, key=lambda word: (-counts[word], word))
+    return list(SPECIAL_TOKENS) + ranked[:max_words], counts
+
+
+WORD_VOCAB_CASES = [
+    ("a short sentence, every word kept", "the cat sat on the mat".split(), 10),
+    (
+        "the top 3 words of a longer text",
+        "the cat and the dog and the bird saw a cat and a dog".split(),
+        3,
+    ),
+    (
+        "ties between equally frequent words (sorted order)",
+        "zebra apple zebra apple mango kiwi kiwi".split(),
+        2,
+    ),
+    (
+        "a rare word first: counts decide, not order",
+        "rare to be or not to be or be".split(),
+        3,
+    ),
+    (
+        "tokens with <eos> markers, as tokenize_words gives",
+        ["to", "be", "<eos>", "or", "not", "<eos>", "to", "be", "<eos>", "ay", "<eos>"],
+        3,
+    ),
+    ("max_words equal to the number of distinct words", "b a c b".split(), 3),
+]
+
+
+def check_word_vocab(build_word_vocab):
+    """Check `build_word_vocab(tokens, max_words) -> (word_to_index, index_to_word)`."""
+    __tracebackhide__ = True
+    for description, tokens, max_words in WORD_VOCAB_CASES:
+        call = f"build_word_vocab({_short(tokens, 70)}, max_words={max_words})"
+        given = list(tokens)
+        result = run_student_code(build_word_vocab, given, max_words, what=call)
+        expect(
+            given == tokens,
+            f"{call} changed the token list it was given (it is now {_short(given)}). Count "
+            "with a dict or collections.Counter, and build new lists instead of editing `tokens`.",
+        )
+        expect(
+            isinstance(result, (tuple, list)) and len(result) == 2,
+            f"{call} should return a pair `(word_to_index, index_to_word)`, but it returned "
+            f"{type(result).__name__} {_short(result)}.",
+        )
+        word_to_index, index_to_word = result
+        _check_index_to_word(call, tokens, max_words, index_to_word)
+        _check_word_to_index(call, word_to_index, index_to_word)
+        passed(f"{description}: {list(index_to_word)}")
+    all_passed("word_vocab")
+
+
+def _check_index_to_word(call, tokens, max_words, index_to_word):
+    __tracebackhide__ = True
+    expected, counts = reference_word_vocab(tokens, max_words)
+    expect(
+        isinstance(index_to_word, (list, tuple)),
+        f"{call}: index_to_word should be a list (position = index), got "
+        f"{type(index_to_word).__name__}.",
+    )
+    index_to_word = list(index_to_word)
+    head = index_to_word[:3]
+    expect(
+        head == list(SPECIAL_TOKENS),
+        f"{call}: index_to_word should start with the special tokens {list(SPECIAL_TOKENS)} at "
+        f"indices 0, 1, 2 (the layout of lesson 00), but it starts with {head}.",
+    )
+    words = index_to_word[3:]
+    specials_as_words = [w for w in words if w in SPECIAL_TOKENS]
+    expect(
+        not specials_as_words,
+        f"{call}: {specials_as_words} appear after index 2, among the words. They are special "
+        "tokens, already at indices 0-2: skip them when you count words.",
+    )
+    want = expected[3:]
+    expect(
+        len(words) == len(want),
+        f"{call}: expected {len(want)} words after the special tokens (the {max_words} most "
+        f"frequent, or all {len(counts)} distinct words if there are fewer), got {len(words)}: "
+        f"{words}. The vocabulary size |V| is then {len(expected)}.",
+    )
+    missing = [w for w in want if w not in words]
+    if missing:
+        extra = [w for w in words if w not in want]
+        raise CheckFailed(
+            f"{call}: the kept words should be the {max_words} most frequent, {want} (counts "
+            f"{ {w: counts[w] for w in want} }), but {missing} are missing and {extra} are there"
+            f" instead (counts { {w: counts.get(w, 0) for w in extra} }). Rank every word by its "
+            "count over the whole list, e.g. with collections.Counter, then keep the first "
+            "max_words; ties go in sorted (alphabetical) order."
+        )
+    if words != want:
+        by_count = all(counts[a] >= counts[b] for a, b in zip(words, words[1:]))
+        hint = (
+            "Equally frequent words should be in sorted order, so the vocabulary does not "
+            "depend on the order of the text (Counter.most_common keeps first-seen order): sort "
+            "with key=lambda w: (-count[w], w)."
+            if by_count
+            else "The most frequent word comes first (index 3), then the next, and so on."
+        )
+        raise CheckFailed(
+            f"{call}: the words should be in the order {want} (by count, descending), "
+            f"got {words}. {hint}"
+        )
+
+
+def _check_word_to_index(call, word_to_index, index_to_word):
+    __tracebackhide__ = True
+    expect(
+        isinstance(word_to_index, dict),
+        f"{call}: word_to_index should be a dict from token to index, got "
+        f"{type(word_to_index).__name__}.",
+    )
+    expected = {token: i for i, token in enumerate(index_to_word)}
+    wrong = [t for t in expected if word_to_index.get(t) != expected[t]]
+    extra = [t for t in word_to_index if t not in expected]
+    expect(
+        not wrong and not extra,
+        f"{call}: word_to_index must undo index_to_word (word_to_index[index_to_word[i]] == i), "
+        "but "
+        + (
+            f"word_to_index[{wrong[0]!r}] is {word_to_index.get(wrong[0])!r}, not "
+            f"{expected[wrong[0]]}"
+            if wrong
+            else f"it has keys {extra} that are not in index_to_word (a word outside the top "
+            "max_words belongs to <unk>, not to the dict)"
+        )
+        + ". Build it from index_to_word with enumerate.",
+    )
+
+
+# --- exercise: perplexity -----------------------------------------------------------
+def reference_perplexity(y_hat, targets):
+    """exp(-mean log ŷ[target]) over every target, in float64."""
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    targets = np.asarray(targets)
+    p = np.take_along_axis(y_hat, targets[..., None], axis=-1)[..., 0]
+    return float(np.exp(-np.mean(np.log(p))))
+
+
+def _perplexity_cases():
+    rng = np.random.default_rng(3)
+    uniform = np.full((2, 3, 5), 0.2)
+    uniform_targets = np.array([[0, 4, 2], [1, 1, 3]])
+    sure = np.zeros((2, 4, 6))
+    sure_targets = rng.integers(0, 6, size=(2, 4))
+    np.put_along_axis(sure, sure_targets[..., None], 1.0, axis=-1)
+    # One sequence of two steps: the targets get 0.5 and 0.02, so PP = (0.5 * 0.02)^(-1/2) = 10.
+    hand = np.array([[[0.5, 0.25, 0.25, 0.0], [0.08, 0.02, 0.1, 0.8]]])
+    hand_targets = np.array([[0, 1]])
+    random = rng.dirichlet(np.ones(6), size=(3, 7))
+    random_targets = rng.integers(0, 6, size=(3, 7))
+    single = rng.dirichlet(np.ones(4) * 0.5, size=9)  # (T, |V|): one sequence, no batch axis
+    single_targets = rng.integers(0, 4, size=9)
+    return [
+        ("a uniform model over |V| = 5 tokens (must give exactly 5)", uniform, uniform_targets),
+        ("a model that is always sure and right (must give 1)", sure, sure_targets),
+        ("two steps where the targets get 0.5 and 0.02 (must give 10)", hand, hand_targets),
+        ("random distributions, batch of 3 sequences of 7 steps", random, random_targets),
+        ("one sequence without a batch axis, shape (T, |V|) = (9, 4)", single, single_targets),
+        (
+            "int32 targets and float32 probabilities",
+            random.astype(np.float32),
+            random_targets.astype(np.int32),
+        ),
+    ]
+
+
+def check_perplexity(perplexity):
+    """Check `perplexity(y_hat, targets) -> float`."""
+    __tracebackhide__ = True
+    for description, y_hat, targets in _perplexity_cases():
+        call = f"perplexity(y_hat of shape {y_hat.shape}, targets of shape {targets.shape})"
+        y_given, t_given = y_hat.copy(), targets.copy()
+        result = run_student_code(perplexity, y_given, t_given, what=call)
+        expect(
+            np.array_equal(y_given, y_hat) and np.array_equal(t_given, targets),
+            f"{call} changed its inputs; it should only read them.",
+        )
+        value = _as_number(call, result)
+        expected = reference_perplexity(y_hat, targets)
+        if not math.isclose(value, expected, rel_tol=1e-5):
+            raise CheckFailed(
+                f"{call} for {description}: expected {expected:.6g}, got {value:.6g}. "
+                + _perplexity_hint(value, y_hat, targets)
+            )
+        passed(f"{description}: {value:.4f}")
+    all_passed("perplexity")
+
+
+def _as_number(call, result):
+    __tracebackhide__ = True
+    array = np.asarray(result)
+    expect(
+        array.ndim == 0 and np.issubdtype(array.dtype, np.number),
+        f"{call} should return one number, got {type(result).__name__} {_short(result)}. Average "
+        "over every step of every sequence (np.mean of the whole array) before taking exp.",
+    )
+    return float(array)
+
+
+def _perplexity_hint(value, y_hat, targets):
+    """Name the usual mistake when the wrong value matches it."""
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    p = np.take_along_axis(y_hat, np.asarray(targets)[..., None], axis=-1)[..., 0]
+    nats = -np.mean(np.log(p))
+    with np.errstate(over="ignore"):
+        guesses = [
+            (
+                1.0 / np.mean(p),
+                "It is 1 / (mean probability): average the logs, not the "
+                "probabilities, then take exp.",
+            ),
+            (
+                np.exp(-np.sum(np.log(p))),
+                "It is exp of the *sum* of -log ŷ: divide by the number "
+                "of targets (the mean), so the value does not grow with the text's length.",
+            ),
+            (nats, "It is the cross entropy itself (in nats): take exp of it."),
+            (
+                2.0**nats,
+                "It is 2 to the power of a cross entropy in nats: use np.exp with "
+                "np.log (or 2** with np.log2), not a mix.",
+            ),
+            (nats / np.log(2), "It is the cross entropy in bits: perplexity is 2 ** bits."),
+        ]
+    for guess, hint in guesses:
+        if np.isfinite(guess) and math.isclose(value, float(guess), rel_tol=1e-5):
+            return hint
+    return (
+        "Perplexity is exp(-(1/N) Σ log ŷ[target]) over all N targets: for each step pick the "
+        "probability the model gave the token that really came next (np.take_along_axis, or "
+        "fancy indexing), take the log, average, negate, exp."
+    )
+
+
+# --- stub models for the sampling check ----------------------------------------------
+class StubModel:
+    """A language model with a known next-token distribution, as a plain function of the input.
+
+    It follows the lesson's model interface: called on a batch of index
+    sequences x, shape (batch, T), it returns probabilities of shape
+    (batch, T, |V|), computed by `probabilities(x)` (vectorized, so thousands
+    of draws stay fast). It has `predict` and `predict_on_batch` too, like a
+    Keras model.
+    """
+
+    def __init__(self, probabilities):
+        self.probabilities = probabilities
+
+    def __call__(self, x, training=False):
+        x = np.asarray(x)
+        if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
+            raise ValueError(
+                "the model expects a batch of index sequences, integers of shape (batch, T); "
+                f"got shape {x.shape} and dtype {x.dtype}. Wrap one sequence as np.array([ids])."
+            )
+        return self.probabilities(x)
+
+    def predict(self, x, verbose=0, **kwargs):
+        return self(x)
+
+    def predict_on_batch(self, x):
+        return self(x)
+
+
+class FixedModel(StubModel):
+    """ŷ^<t> = p at every step, whatever it has read (a model with no memory)."""
+
+    def __init__(self, p):
+        p = np.asarray(p, dtype=np.float32)
+        super().__init__(lambda x: np.broadcast_to(p, x.shape + p.shape))
+
+
+class BigramModel(StubModel):
+    """ŷ^<t> = table[x^<t>]: the next token depends on the last token read only."""
+
+    def __init__(self, table):
+        table = np.asarray(table, dtype=np.float32)
+        super().__init__(lambda x: table[x])
+
+
+class CounterModel(StubModel):
+    """After reading n tokens the next one is surely cycle[n % len(cycle)], whatever they were."""
+
+    def __init__(self, size, cycle):
+        def probabilities(x):
+            n_read = np.arange(1, x.shape[1] + 1)  # tokens read up to and including step t
+            out = np.zeros(x.shape + (size,), dtype=np.float32)
+            out[:, np.arange(x.shape[1]), np.asarray(cycle)[n_read % len(cycle)]] = 1.0
+            return out
+
+        super().__init__(probabilities)
+
+
+def _distribution(vocab, weights):
+    """A probability vector over `vocab` from {token: weight}; other tokens get 0."""
+    p = np.zeros(len(vocab))
+    for token, weight in weights.items():
+        p[vocab.index[token]] = weight
+    return p / p.sum()
+
+
+def _tokens_of(vocab, text):
+    """The student's returned text, split back into the vocabulary's tokens."""
+    specials = "|".join(re.escape(t) for t in SPECIAL_TOKENS if t in vocab.index)
+    pattern = re.compile((specials + "|" if specials else "") + ".", re.S)
+    return pattern.findall(text)
+
+
+def _chi_square_threshold(df, z=4.753):
+    """The chi-square value exceeded with probability 1e-6 (Wilson–Hilferty; conservative)."""
+    a = 2.0 / (9.0 * df)
+    return df * (1.0 - a + z * math.sqrt(a)) ** 3
+
+
+def _frequencies_match(counts, p):
+    """Whether counts (over the tokens with p > 0) could come from p: chi-square at 1e-6."""
+    keep = p > 0
+    if np.any(counts[~keep]):  # a token that cannot come came
+        return False
+    n = counts.sum()
+    expected = n * p[keep]
+    statistic = float(((counts[keep] - expected) ** 2 / expected).sum())
+    return statistic <= _chi_square_threshold(max(int(keep.sum()) - 1, 1))
+
+
+def _temperature(p, tau):
+    q = np.asarray(p, dtype=np.float64) ** (1.0 / tau)
+    return q / q.sum()
+
+
+# --- exercise: sample --------------------------------------------------------------
+def check_sample(sample):
+    """Check `sample(model, vocab, prefix, length, temperature, seed, stop_at_eos, allow_unk)`."""
+    __tracebackhide__ = True
+    from lessons.text import CharVocab  # the vocabulary is given; the loop is under test
+
+    vocab = CharVocab("abcd")  # <pad> <unk> <eos> a b c d
+    p = _distribution(vocab, {"a": 0.5, "b": 0.3, "c": 0.15, "d": 0.05})
+    fixed = FixedModel(p)
+
+    _check_returns_text(sample, fixed, vocab)
+    _check_frequencies(sample, fixed, vocab, p)
+    _check_greedy(sample, fixed, vocab)
+    _check_negative_temperature(sample)
+    _check_seed(sample, fixed, vocab)
+    _check_feeds_back(sample, vocab)
+    _check_reads_prefix(sample, vocab)
+    _check_eos(sample)
+    _check_unk(sample)
+    _check_keras_model(sample)
+    all_passed("sample")
+
+
+def _call(sample, model, vocab, prefix, length, hint="", **options):
+    """Run the student's sample and return its text, checked to be a string.
+
+    `hint` is added to the message if the student's code crashes.
+    """
+    __tracebackhide__ = True
+    shown = ", ".join(f"{k}={v!r}" for k, v in options.items())
+    call = f"sample(model, vocab, {prefix!r}, {length}" + (f", {shown})" if shown else ")")
+    fn = functools.partial(sample, **options)
+    try:
+        text = run_student_code(fn, model, vocab, prefix, length, what=call)
+    except CheckFailed as failure:
+        if not hint or "not written yet" in str(failure):
+            raise
+        raise CheckFailed(f"{failure} {hint}") from failure.__cause__
+    expect(
+        isinstance(text, str),
+        f"{call} should return the generated text as a string, got {type(text).__name__} "
+        f"{_short(text)}. Turn the drawn indices into text with vocab.decode(indices).",
+    )
+    return call, text
+
+
+def _counts(call, vocab, text, length):
+    """Token counts over the vocabulary, after checking every token is one of it."""
+    __tracebackhide__ = True
+    tokens = _tokens_of(vocab, text)
+    strange = sorted({t for t in tokens if t not in vocab.index})
+    expect(not strange, f"{call} returned characters that are not in the vocabulary: {strange}.")
+    expect(
+        len(tokens) <= length,
+        f"{call} returned {len(tokens)} tokens, more than length={length}. Return only the "
+        "generated tokens, at most `length` of them, without the prefix.",
+    )
+    counts = np.zeros(len(vocab))
+    for token in tokens:
+        counts[vocab.index[token]] += 1
+    return tokens, counts
+
+
+def _describe(vocab, values):
+    return "{" + ", ".join(f"{vocab.tokens[i]!r}: {v:.3f}" for i, v in enumerate(values) if v) + "}"
+
+
+def _check_returns_text(sample, model, vocab):
+    __tracebackhide__ = True
+    call, text = _call(sample, model, vocab, "ab", 20, seed=0)
+    tokens, _ = _counts(call, vocab, text, 20)
+    expect(
+        not text.startswith("ab") or len(tokens) == 20,
+        f"{call} returned {text!r}: it seems to start with the prefix 'ab'. Return only the "
+        "new tokens.",
+    )
+    expect(
+        len(tokens) == 20,
+        f"{call} returned {len(tokens)} tokens ({text!r}); with no <eos> possible it should "
+        "return exactly length=20.",
+    )
+    passed(f"returns a string of `length` vocabulary characters, e.g. {text!r}")
+
+
+def _check_frequencies(sample, model, vocab, p, n=3000):
+    __tracebackhide__ = True
+    for tau in (1.0, 0.5, 2.0):
+        call, text = _call(sample, model, vocab, "a", n, temperature=tau, seed=1)
+        _, counts = _counts(call, vocab, text, n)
+        expected = _temperature(p, tau)
+        if not (counts.sum() == n and _frequencies_match(counts, expected)):
+            raise CheckFailed(
+                f"{call}: over {n} draws from a model whose ŷ is always "
+                f"{_describe(vocab, p)}, the frequencies should be close to "
+                f"{_describe(vocab, expected)} (p_i^(1/τ), normalized, τ = {tau}), but they are "
+                f"{_describe(vocab, counts / max(counts.sum(), 1))}. "
+                + _frequency_hint(counts, p, tau)
+            )
+        passed(f"temperature {tau}: frequencies over {n} draws match p^(1/τ) (chi-square test)")
+
+
+def _frequency_hint(counts, p, tau):
+    keep = p > 0
+    observed = counts / max(counts.sum(), 1)
+    if counts.sum() and observed[np.argmax(p)] == 1.0:
+        return (
+            "Every draw is the most likely token: draw at random from the distribution "
+            "(rng.choice(len(q), p=q)), do not take the argmax."
+        )
+    if counts.sum() and _frequencies_match(counts, np.where(keep, 1.0 / keep.sum(), 0.0)):
+        return "They look uniform: draw with the model's probabilities, p=q."
+    if tau != 1.0 and counts.sum() and _frequencies_match(counts, p):
+        return (
+            "They follow ŷ as it is: the temperature has no effect. Use q ∝ ŷ^(1/τ) "
+            "(or softmax(log ŷ / τ))."
+        )
+    if tau != 1.0 and counts.sum() and _frequencies_match(counts, _temperature(p, 1.0 / tau)):
+        return "They follow ŷ^τ: divide log ŷ by the temperature, do not multiply."
+    return "Look at how q is computed from ŷ and the temperature, and that q is what you draw from."
+
+
+def _check_greedy(sample, model, vocab):
+    __tracebackhide__ = True
+    for tau in (0, 1e-4):
+        hint = (
+            "temperature=0 means greedy: take the argmax of ŷ, with no division by τ."
+            if tau == 0
+            else "A tiny τ makes ŷ^(1/τ) underflow to 0 for every token: work with "
+            "log ŷ / τ, subtract its maximum, then exp and normalize."
+        )
+        call, text = _call(sample, model, vocab, "b", 40, hint=hint, temperature=tau, seed=2)
+        expect(
+            text == "a" * 40,
+            f"{call}: with τ = {tau} every draw should be the most likely token 'a' (ŷ('a') = "
+            f"0.5), so 'a' * 40; got {_short(text)}. {hint}",
+        )
+    passed("temperature 0 is greedy, and a tiny temperature (1e-4) gives the same")
+
+
+def _check_negative_temperature(sample):
+    __tracebackhide__ = True
+    from lessons.text import CharVocab
+
+    # No token has probability 0 here, so only a deliberate check raises ValueError.
+    vocab = CharVocab("abcd", specials=False)
+    model = FixedModel([0.4, 0.3, 0.2, 0.1])
+    call = "sample(model, vocab, 'a', 5, temperature=-1.0)"
+    try:
+        result = sample(model, vocab, "a", 5, temperature=-1.0)
+    except ValueError:
+        passed("a negative temperature raises ValueError")
+        return
+    except NotImplementedError:
+        raise CheckFailed(
+            f"{call} is not written yet: replace `raise NotImplementedError()`."
+        ) from None
+    except Exception as error:
+        raise CheckFailed(
+            f"{call} raised {type(error).__name__} ({error}); it should raise ValueError, "
+            "saying that temperature must be >= 0."
+        ) from error
+    raise CheckFailed(
+        f"{call} returned {_short(result)}; a negative temperature has no meaning, so it should "
+        "raise ValueError (e.g. `if temperature < 0: raise ValueError(...)`)."
+    )
+
+
+def _check_seed(sample, model, vocab):
+    __tracebackhide__ = True
+    call, first = _call(sample, model, vocab, "a", 60, seed=7)
+    _, again = _call(sample, model, vocab, "a", 60, seed=7)
+    expect(
+        first == again,
+        f"{call} gave {first!r} and then {again!r}: the same seed should give the same text. "
+        "Make the generator from the seed inside the function (np.random.default_rng(seed)) "
+        "and draw only from it.",
+    )
+    _, other = _call(sample, model, vocab, "a", 60, seed=8)
+    expect(
+        other != first,
+        f"seed=7 and seed=8 gave the same text {first!r}: the draws should depend on the seed.",
+    )
+    passed("the same seed gives the same text, another seed another text")
+
+
+def _check_feeds_back(sample, vocab, n=2000):
+    __tracebackhide__ = True
+    # A bigram model: after token i comes its successor in a -> b -> c -> d -> a with
+    # probability 0.85, any other letter with 0.05.
+    letters = [vocab.index[c] for c in "abcd"]
+    successor = {i: letters[(k + 1) % 4] for k, i in enumerate(letters)}
+    table = np.zeros((len(vocab), len(vocab)))
+    table[:, letters] = 0.05
+    for i, j in successor.items():
+        table[i, j] = 0.85
+    bigram = BigramModel(table / table.sum(axis=1, keepdims=True))
+
+    call, text = _call(sample, bigram, vocab, "a", 12, temperature=0)
+    expect(
+        text == "bcdabcdabcda",
+        f"{call}: the model's most likely next token is the successor of the last token read "
+        f"(a -> b -> c -> d -> a), so greedy sampling from 'a' should give 'bcdabcdabcda'; got "
+        f"{text!r}. Feed each drawn token back into the model as the next input x^<t+1>.",
+    )
+    call, text = _call(sample, bigram, vocab, "a", n, seed=3)
+    tokens, _ = _counts(call, vocab, text, n)
+    pairs = list(zip("a" + "".join(tokens), tokens))
+    follows = sum(vocab.index[b] == successor[vocab.index[a]] for a, b in pairs) / len(pairs)
+    expect(
+        abs(follows - 0.85) < 0.05,
+        f"{call}: each drawn token should be the successor of the one before with probability "
+        f"0.85, but that happened in {follows:.1%} of {len(pairs)} steps. Draw from ŷ computed "
+        "after feeding the previous drawn token, not from an older ŷ.",
+    )
+    passed(f"each drawn token is fed back (greedy 'bcdabcdabcda'; followed {follows:.1%} ≈ 85%)")
+
+
+def _check_reads_prefix(sample, vocab):
+    __tracebackhide__ = True
+    from lessons.text import CharVocab
+
+    # A counter: after reading n tokens the next one is surely "abcd"[n % 4], whatever they were.
+    counter = CounterModel(len(vocab), [vocab.index[c] for c in "abcd"])
+    call, text = _call(sample, counter, vocab, "dab", 6, seed=0)
+    hints = {
+        "dabcda": "It read only the prefix: feed vocab.eos first, so the prefix starts a new line.",
+        "bcdabc": "It read only the prefix's last character: feed every one of them, in order.",
+        "cdabcd": "It read <eos> and the last character only: feed every prefix character.",
+    }
+    expect(
+        text == "abcdab",
+        f"{call}: this model predicts the next token from how many tokens it has read. It "
+        f"should read <eos> (a new line starts), then the 3 prefix characters, 4 tokens in "
+        f"all, and give 'abcdab'; got {text!r}. "
+        + hints.get(
+            text,
+            "Feed <eos>, then every character of the prefix, in order, before "
+            "the first draw; then one token per step.",
+        ),
+    )
+    call, text = _call(sample, counter, vocab, "", 4, seed=0)
+    expect(
+        text == "bcda",
+        f"{call}: with an empty prefix the model should read one token, <eos> (a new line "
+        f"starts), before the first draw, so it should give 'bcda'; got {text!r}.",
+    )
+    no_eos = CharVocab("abcd", specials=False)
+    counter = CounterModel(len(no_eos), [no_eos.index[c] for c in "abcd"])
+    call, text = _call(sample, counter, no_eos, "dab", 6, seed=0)
+    expect(
+        text == "dabcda",
+        f"{call}: this vocabulary has no <eos> (vocab.eos is None), so the model should read "
+        f"the prefix alone, 3 tokens, and give 'dabcda'; got {text!r}. Feed <eos> first only "
+        "when the vocabulary has it.",
+    )
+    passed("<eos> (when the vocabulary has it), then the whole prefix, is read before drawing")
+
+
+def _check_eos(sample, calls=400, length=30):
+    __tracebackhide__ = True
+    from lessons.text import CharVocab
+
+    vocab = CharVocab("ab")  # <pad> <unk> <eos> a b
+    model = FixedModel(_distribution(vocab, {"<eos>": 0.25, "a": 0.375, "b": 0.375}))
+    lengths = []
+    for seed in range(calls):
+        call, text = _call(sample, model, vocab, "a", length, seed=seed)
+        tokens, _ = _counts(call, vocab, text, length)
+        expect(
+            "<eos>" not in tokens,
+            f"{call} returned {text!r}, which holds <eos>. With stop_at_eos=True (the default), "
+            "stop when <eos> is drawn and leave it out of the text.",
+        )
+        lengths.append(len(tokens))
+    mean = float(np.mean(lengths))
+    expect(
+        abs(mean - 3.0) < 0.8,
+        f"ŷ(<eos>) = 0.25 at every step, so a sample should stop after 3 tokens on average "
+        f"(before the first <eos>); over {calls} samples the mean length was {mean:.2f}"
+        + (
+            ". It never stopped: check for <eos> after each draw and break."
+            if mean == length
+            else ". Stop right after drawing <eos>, and only then."
+        ),
+    )
+    call, text = _call(sample, model, vocab, "a", 2000, seed=1, stop_at_eos=False)
+    tokens, counts = _counts(call, vocab, text, 2000)
+    share = counts[EOS] / max(len(tokens), 1)
+    expect(
+        len(tokens) == 2000 and abs(share - 0.25) < 0.05,
+        f"{call}: with stop_at_eos=False every draw is kept, <eos> too (about 25% of them), so "
+        f"2000 tokens; got {len(tokens)} tokens, {share:.1%} of them <eos>.",
+    )
+    no_eos = CharVocab("ab", specials=False)
+    call, text = _call(sample, FixedModel([0.5, 0.5]), no_eos, "a", 25, seed=0)
+    _, counts = _counts(call, no_eos, text, 25)
+    expect(
+        counts.sum() == 25,
+        f"{call}: this vocabulary has no <eos>, so sampling stops only at the length limit and "
+        f"should give 25 tokens; got {int(counts.sum())} ({text!r}). Use vocab.eos (None here).",
+    )
+    passed(
+        f"stops at <eos> (mean length {mean:.2f} ≈ 3), keeps it with stop_at_eos=False, "
+        "stops at the length limit without <eos>"
+    )
+
+
+def _check_unk(sample, n=2000):
+    __tracebackhide__ = True
+    from lessons.text import CharVocab
+
+    vocab = CharVocab("ab")
+    p = _distribution(vocab, {"<unk>": 0.3, "a": 0.35, "b": 0.35})
+    model = FixedModel(p)
+    call, text = _call(sample, model, vocab, "a", n, seed=4)
+    _, counts = _counts(call, vocab, text, n)
+    expect(
+        counts[UNK] == 0,
+        f"{call}: <unk> was drawn {int(counts[UNK])} times; by default (allow_unk=False) it must "
+        "be refused: set its probability to 0 and renormalize (the same as drawing again).",
+    )
+    refused = _distribution(vocab, {"a": 0.5, "b": 0.5})
+    expect(
+        counts.sum() == n and _frequencies_match(counts, refused),
+        f"{call}: with <unk> refused, 'a' and 'b' should each come about half the time, "
+        f"over {n} draws; got {_describe(vocab, counts / max(counts.sum(), 1))} "
+        f"in {int(counts.sum())} tokens.",
+    )
+    call, text = _call(sample, model, vocab, "a", n, seed=5, allow_unk=True)
+    _, counts = _counts(call, vocab, text, n)
+    expect(
+        _frequencies_match(counts, p),
+        f"{call}: with allow_unk=True, <unk> should be drawn like any token, about 30% of the "
+        f"time; got {_describe(vocab, counts / max(counts.sum(), 1))}.",
+    )
+    passed("<unk> is refused by default (the rest renormalized) and drawn with allow_unk=True")
+
+
+def _check_keras_model(sample, n=300):
+    __tracebackhide__ = True
+    import keras
+
+    import lessons
+    from lessons.text import CharVocab
+
+    vocab = CharVocab("abcd")
+    p = _distribution(vocab, {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1})
+    # A real model built from the kit's cells, whose output layer ignores a^<t>: ŷ = p.
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(len(vocab), 4),
+            keras.layers.RNN(lessons.GRUCell(8), return_sequences=True),
+            keras.layers.Dense(len(vocab), activation="softmax"),
+        ]
+    )
+    dense = model.layers[-1]
+    with np.errstate(divide="ignore"):
+        dense.set_weights([np.zeros((8, len(vocab))), np.log(np.maximum(p, 1e-30))])
+    call, text = _call(sample, model, vocab, "ab", n, seed=6)
+    _, counts = _counts(call, vocab, text, n)
+    expect(
+        counts.sum() == n and _frequencies_match(counts, p),
+        f"{call} on a Keras model (Embedding -> RNN(GRUCell) -> Dense softmax) whose ŷ is "
+        f"always {_describe(vocab, p)}: got {int(counts.sum())} tokens with frequencies "
+        f"{_describe(vocab, counts / max(counts.sum(), 1))}.",
+    )
+    passed("works on a Keras model built from lessons.GRUCell")
