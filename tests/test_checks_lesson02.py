@@ -5,10 +5,10 @@ on their own. Each wrong implementation must raise `CheckFailed` with a message
 that names the problem.
 """
 
-import re
 from pathlib import Path
 
 import jupytext
+import lesson_source
 import numpy as np
 import pytest
 
@@ -17,9 +17,6 @@ from lessons.checks import lesson02 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "02_bptt.py"
-SOLUTION_REGION = re.compile(
-    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.M | re.S
-)
 CHECKS = {
     "backward_step": (("backward_step",), checks.check_backward_step),
     "gradient_check": (("numerical_gradient", "relative_error"), checks.check_gradient_check),
@@ -28,26 +25,14 @@ CHECKS = {
 
 
 def exercise_cells():
-    notebook = jupytext.read(LESSON)
-    return {
-        cell.metadata["rnn_lessons"]["exercise"]: cell.source
-        for cell in notebook.cells
-        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
-    }
+    return lesson_source.exercise_cells(LESSON)
 
 
 def run_cells(sources):
-    namespace = {"np": np}  # the lesson's imports
-    for source in sources:
-        exec(compile(source, str(LESSON), "exec"), namespace)
-    return namespace
+    return lesson_source.run_cells(LESSON, sources, prelude="import numpy as np\n")
 
 
-def as_student_sees_it(source):
-    return SOLUTION_REGION.sub(
-        lambda m: f"{m['indent']}# YOUR CODE HERE\n{m['indent']}raise NotImplementedError()\n",
-        source,
-    )
+as_student_sees_it = lesson_source.as_student_sees_it
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +46,7 @@ def test_exercise_cells_match_the_header_and_the_checks():
     # The header is YAML: the build may write its keys sorted, so compare as sets there.
     assert list(exercise_cells()) == list(CHECKS) and set(declared) == set(CHECKS)
     for source in exercise_cells().values():
-        assert SOLUTION_REGION.search(source)
+        assert lesson_source.has_solution_region(source)
 
 
 @pytest.mark.parametrize("exercise", CHECKS)

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import jupytext
+import lesson_source
 import numpy as np
 import pytest
 
@@ -19,38 +20,20 @@ from lessons.checks import lesson03 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "03_language_models.py"
-SOLUTION_REGION = re.compile(
-    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.M | re.S
-)
 # What the notebook has imported by the time the exercise cells run.
 PRELUDE = "import collections\nimport math\nimport numpy as np\nfrom lessons import text\n"
 
 
 # --- the exercise cells of the lesson ------------------------------------------------
 def exercise_cells():
-    """{exercise name: cell source}, in notebook order."""
-    notebook = jupytext.read(LESSON)
-    return {
-        cell.metadata["rnn_lessons"]["exercise"]: cell.source
-        for cell in notebook.cells
-        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
-    }
+    return lesson_source.exercise_cells(LESSON)
 
 
 def run_cells(sources):
-    """Execute cell sources one after the other in a fresh namespace, as a notebook would."""
-    namespace = {}
-    for source in [PRELUDE, *sources]:
-        exec(compile(source, str(LESSON), "exec"), namespace)
-    return namespace
+    return lesson_source.run_cells(LESSON, sources, prelude=PRELUDE)
 
 
-def as_student_sees_it(source):
-    """The cell after the build: each solution region replaced by `raise NotImplementedError()`."""
-    return SOLUTION_REGION.sub(
-        lambda m: f"{m['indent']}# YOUR CODE HERE\n{m['indent']}raise NotImplementedError()\n",
-        source,
-    )
+as_student_sees_it = lesson_source.as_student_sees_it
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +54,9 @@ def test_exercise_cells_match_the_header_and_the_checks():
     # The header is YAML: the build may write its keys sorted, so compare as sets there.
     assert list(exercise_cells()) == list(CHECKS) and set(declared) == set(CHECKS)
     for source in exercise_cells().values():
-        assert SOLUTION_REGION.search(source), "every exercise cell has a solution region"
+        assert lesson_source.has_solution_region(source), (
+            "every exercise cell has a solution region"
+        )
 
 
 def test_each_check_is_called_in_the_cell_after_its_exercise():
