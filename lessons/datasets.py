@@ -14,6 +14,14 @@ def data_dir():
     return Path(__file__).resolve().parents[1] / "data"
 
 
+def _data_file(name, what, how):
+    """The path of `data/<name>`; if it is missing, say where we looked and `how` to rebuild it."""
+    path = data_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{what}: looked for {path}. {how}")
+    return path
+
+
 def load_names():
     """US first names (title case, unique, sorted), one string per name.
 
@@ -24,12 +32,12 @@ def load_names():
         FileNotFoundError: `data/names.txt` is missing; the message says where
             it looked and how to regenerate the file.
     """
-    path = data_dir() / NAMES_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The name list is missing: looked for {path}. Regenerate it with "
-            "`python data/build_datasets.py <names-0.3.0.tar.gz>` (see data/README.md)."
-        )
+    path = _data_file(
+        NAMES_FILE,
+        "The name list is missing",
+        "Regenerate it with `python data/build_datasets.py <names-0.3.0.tar.gz>` "
+        "(see data/README.md).",
+    )
     return path.read_text(encoding="utf-8").splitlines()
 
 
@@ -52,12 +60,12 @@ def load_digits():
     """
     import numpy as np
 
-    path = data_dir() / DIGITS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The digits are missing: looked for {path}. Regenerate them with "
-            "`python data/build_datasets.py --digits` (needs scikit-learn; see data/README.md)."
-        )
+    path = _data_file(
+        DIGITS_FILE,
+        "The digits are missing",
+        "Regenerate them with `python data/build_datasets.py --digits` "
+        "(needs scikit-learn; see data/README.md).",
+    )
     with np.load(path, allow_pickle=False) as archive:
         return archive["images"], archive["labels"]
 
@@ -85,13 +93,11 @@ def load_shakespeare():
         FileNotFoundError: `data/shakespeare.txt` is missing; the message says where
             it looked and how to regenerate the file.
     """
-    path = data_dir() / SHAKESPEARE_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The Shakespeare text is missing: looked for {path}. Regenerate it with "
-            + LESSON03_BUILD
-            + "."
-        )
+    path = _data_file(
+        SHAKESPEARE_FILE,
+        "The Shakespeare text is missing",
+        f"Regenerate it with {LESSON03_BUILD}.",
+    )
     return path.read_text(encoding="ascii")
 
 
@@ -135,11 +141,7 @@ def load_tang_poems():
         FileNotFoundError: `data/tang_poems.txt` is missing; the message says where
             it looked and how to regenerate the file.
     """
-    path = data_dir() / TANG_POEMS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The Tang poems are missing: looked for {path}. Regenerate them with "
-            + LESSON03_BUILD
-            + "."
-        )
+    path = _data_file(
+        TANG_POEMS_FILE, "The Tang poems are missing", f"Regenerate them with {LESSON03_BUILD}."
+    )
     return path.read_text(encoding="utf-8").splitlines()

@@ -31,3 +31,15 @@ def as_student_sees_it(source):
 def has_solution_region(source):
     """True when the cell holds code between BEGIN and END SOLUTION lines."""
     return bool(solution_lines(source))
+
+
+def assert_exercises_match(lesson, expected):
+    """The exercise cells are `expected`, in order, as the header declares, each with a region.
+
+    The header is YAML, whose keys the build may write sorted: compared as a set there.
+    """
+    declared = jupytext.read(lesson).metadata["rnn_lessons"]["exercises"]
+    cells = exercise_cells(lesson)
+    assert list(cells) == list(expected) and set(declared) == set(expected)
+    for name, source in cells.items():
+        assert has_solution_region(source), f"exercise {name} has no solution region"
