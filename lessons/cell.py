@@ -16,6 +16,9 @@ from keras.layers import Layer
 # looks for to draw one mask per sequence before the time loop starts.
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
+# Cells being watched by `lessons.gates.record_gates`: id(cell) -> list of steps.
+_RECORDERS = {}
+
 
 def check_units(units):
     """Return `units` if it is a positive integer, else raise naming it."""
@@ -36,6 +39,26 @@ def check_rate(name, rate):
     if not 0.0 <= float(rate) < 1.0:
         raise ValueError(f"Argument `{name}` must be a float in [0, 1), got {rate}.")
     return float(rate)
+
+
+def _reseeded(initializer, offset):
+    """A copy of `initializer` with a seed of its own for one weight.
+
+    A Keras initializer holds one fixed seed, so reusing it for W_xz, W_xr,
+    W_xh would start every gate with the same weights (and the gates would
+    stay alike). Keras' own GRU never meets this: it draws one wide kernel.
+    An unseeded initializer gets a fresh seed (repeatable after `set_seed`);
+    a seeded one gets its seed moved on by `offset`.
+    """
+    initializer = keras.initializers.get(initializer)
+    config = initializer.get_config()
+    if "seed" not in config:  # zeros, ones, constants: nothing random
+        return initializer
+    if config["seed"] is None:
+        return type(initializer).from_config(config)
+    if isinstance(config["seed"], int):
+        return type(initializer).from_config({**config, "seed": config["seed"] + offset})
+    return initializer  # a SeedGenerator moves on by itself at each call
 
 
 class RecurrentCell(Layer, DropoutRNNCell):
@@ -118,6 +141,8 @@ class RecurrentCell(Layer, DropoutRNNCell):
             setattr(self, f"b_{g}", self._weight(f"b_{g}", (self.units,), init))
 
     def _weight(self, name, shape, initializer):
+        self._weights_made = getattr(self, "_weights_made", 0) + 1
+        initializer = _reseeded(initializer, self._weights_made)
         return self.add_weight(name=name, shape=shape, initializer=initializer)
 
     def stacked(self, names):
@@ -180,6 +205,13 @@ class RecurrentCell(Layer, DropoutRNNCell):
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
         return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
+
+    # --- looking inside --------------------------------------------------------
+    def record(self, **values):
+        """Hand this step's gates to `lessons.gates.record_gates`; otherwise a no-op."""
+        steps = _RECORDERS.get(id(self))
+        if steps is not None:
+            steps.append(values)
 
     # --- serialization --------------------------------------------------------
     def get_config(self):

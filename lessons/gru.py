@@ -100,6 +100,7 @@ class GRUCell(RecurrentCell):
             R_t = self.recurrent_activation(x_r + h_r)
             H_tilde = self.activation(x_h + ops.matmul(R_t * H_drop, self.W_hh))
         H_t = Z_t * H_prev + (1.0 - Z_t) * H_tilde
+        self.record(Z_t=Z_t, R_t=R_t, H_tilde=H_tilde)
         return H_t, [H_t]
 
     def weight_stacks(self):

@@ -103,6 +103,7 @@ class LSTMCell(_LSTMBase):
         C_tilde = self.activation(A_c)
         C_t = F_t * C_prev + I_t * C_tilde
         H_t = O_t * self.activation(C_t)
+        self.record(I_t=I_t, F_t=F_t, O_t=O_t, C_tilde=C_tilde)
         return H_t, [H_t, C_t]
 
 
@@ -153,6 +154,7 @@ class PeepholeLSTMCell(_LSTMBase):
         C_t = F_t * C_prev + I_t * C_tilde
         O_t = self.recurrent_activation(A_o + self.w_co * C_t)
         H_t = O_t * self.activation(C_t)
+        self.record(I_t=I_t, F_t=F_t, O_t=O_t, C_tilde=C_tilde)
         return H_t, [H_t, C_t]
 
     def get_config(self):
@@ -191,4 +193,5 @@ class CoupledLSTMCell(_LSTMBase):
         C_tilde = self.activation(A_c)
         C_t = F_t * C_prev + (1.0 - F_t) * C_tilde
         H_t = O_t * self.activation(C_t)
+        self.record(I_t=1.0 - F_t, F_t=F_t, O_t=O_t, C_tilde=C_tilde)
         return H_t, [H_t, C_t]

@@ -124,3 +124,27 @@ def test_cells_use_only_keras_ops():
     for module in (lessons.cell, lessons.rnn, lessons.gru, lessons.lstm):
         source = inspect.getsource(module)
         assert "tensorflow" not in source and "tf." not in source, module.__name__
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: lessons.GRUCell(4), lambda: lessons.LSTMCell(4), lambda: lessons.CoupledLSTMCell(4)],
+)
+def test_every_gate_starts_with_weights_of_its_own(make):
+    # Keras initializers hold a fixed seed: reused per gate, they gave all gates equal weights.
+    cell = make()
+    cell.build((None, 3))
+    for side in ("x", "h"):
+        first, *others = [getattr(cell, f"W_{side}{g}").numpy() for g in cell.gates]
+        assert not any(np.allclose(first, other) for other in others), side
+
+
+def test_seeded_initializers_still_repeat_but_differ_per_gate():
+    def make():
+        cell = lessons.GRUCell(4, kernel_initializer=keras.initializers.GlorotUniform(seed=5))
+        cell.build((None, 3))
+        return cell
+
+    a, b = make(), make()
+    np.testing.assert_array_equal(a.W_xr.numpy(), b.W_xr.numpy())
+    assert not np.allclose(a.W_xr.numpy(), a.W_xz.numpy())
