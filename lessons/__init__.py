@@ -12,6 +12,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from lessons import tasks  # noqa: F401  (lessons.tasks without a second import)
+from lessons.deep import StackedRNN, Zoneout
 from lessons.gru import GRUCell
 from lessons.interop import from_keras, to_keras
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
@@ -24,6 +25,8 @@ __all__ = [
     "LSTMCell",
     "PeepholeLSTMCell",
     "CoupledLSTMCell",
+    "StackedRNN",
+    "Zoneout",
     "from_keras",
     "to_keras",
     "set_seed",

@@ -1,0 +1,545 @@
+"""Deep recurrent networks: stacked layers, skip connections and zoneout.
+
+A deep RNN stacks L recurrent layers. At every time step, layer j reads the
+hidden state that the layer below has just computed (lecture 20)::
+
+    H_t^1 = f_1(H_{t-1}^1, X_t)
+    H_t^j = f_j(H_{t-1}^j, H_t^{j-1})        j = 2, ..., L
+    O_t   = g(H_t^L)
+
+Each f_j is one of the kit's cells with weights of its own. Deep stacks are
+harder to train for the same reason deep feed-forward networks are, and the
+same two remedies help: the skip connections of ResNet and DenseNet, here
+drawn between whole recurrent layers.
+
+- `StackedRNN`: L layers of one kind of cell, stacked plainly, with residual
+  or with dense connections, optionally bidirectional.
+- `Zoneout`: a cell wrapper that regularizes the recurrence: during
+  training each unit keeps its previous value with probability p.
+"""
+
+import numbers
+
+import keras
+from keras import ops
+from keras.layers import Layer
+
+# Keras keeps its dropout-mask mixin private; `keras.layers.RNN` looks for it
+# to set up a cell's per-sequence dropout masks before the time loop.
+from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+from lessons.cell import check_rate, check_units
+from lessons.gru import GRUCell
+from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
+from lessons.rnn import SimpleRNNCell
+
+CELLS = {
+    "rnn": SimpleRNNCell,
+    "gru": GRUCell,
+    "lstm": LSTMCell,
+    "peephole": PeepholeLSTMCell,
+    "coupled": CoupledLSTMCell,
+}
+CONNECTIONS = ("plain", "residual", "dense")
+MERGE_MODES = ("concat", "sum", "ave", "mul")
+
+
+# --- argument checks ----------------------------------------------------------------------
+def _check_rates(name, rate):
+    """One rate in [0, 1), or a non-empty list of them (one per state)."""
+    if isinstance(rate, (list, tuple)):
+        if not rate:
+            raise ValueError(f"Argument `{name}` must be a float in [0, 1) or a list of them.")
+        return [check_rate(name, r) for r in rate]
+    return check_rate(name, rate)
+
+
+def _check_layer_units(units, num_layers):
+    """`units` as a list of one positive int per layer, agreeing with `num_layers`."""
+    if num_layers is not None:
+        if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral):
+            raise TypeError(
+                f"Argument `num_layers` must be an integer >= 1, got {num_layers!r} "
+                f"of type {type(num_layers).__name__}."
+            )
+        if num_layers < 1:
+            raise ValueError(
+                f"Argument `num_layers` must be an integer >= 1 (the number of "
+                f"stacked layers L), got {num_layers}."
+            )
+    if not isinstance(units, (list, tuple)):
+        return [check_units(units)] * (2 if num_layers is None else int(num_layers))
+    if not units:
+        raise ValueError("Argument `units` must be a positive integer or a non-empty list of them.")
+    if num_layers is not None and num_layers != len(units):
+        raise ValueError(
+            f"Argument `units` lists {len(units)} layers but `num_layers` is {num_layers}; "
+            "give one width per layer, or leave `num_layers` out."
+        )
+    return [check_units(u) for u in units]
+
+
+def _check_choice(name, value, allowed):
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise ValueError(
+        f"Argument `{name}` must be one of {', '.join(map(repr, allowed))}; got {value!r}."
+    )
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"Argument `{name}` must be True or False, got {value!r}.")
+    return value
+
+
+def _check_cell(cell):
+    """A cell name from `CELLS`, or a factory `units -> cell`."""
+    if isinstance(cell, str):
+        return _check_choice("cell", cell, tuple(CELLS))
+    if isinstance(cell, Layer) or not callable(cell):
+        raise TypeError(
+            f"Argument `cell` must be one of {', '.join(map(repr, CELLS))} or a factory "
+            "`units -> cell` (a cell class, or e.g. `lambda units: GRUCell(units, "
+            f"reset_after=True)`), called once per layer; got {cell!r}."
+        )
+    return cell
+
+
+def _state_count(cell):
+    return len(cell.state_size) if isinstance(cell.state_size, (list, tuple)) else 1
+
+
+# --- zoneout ------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="lessons")
+class Zoneout(Layer, DropoutRNNCell):
+    """Zoneout (Krueger et al., 2016): units keep their old value by chance.
+
+    Wraps a cell. At every time step a coin with probability p (the `rate`)
+    decides, for every example and every unit, whether the unit keeps its
+    previous value or takes the one the cell has just computed, S̃_t::
+
+        D_t ~ Bernoulli(p)                      fresh at every step
+        S_t = D_t ⊙ S_{t-1} + (1 − D_t) ⊙ S̃_t   training
+        S_t = p S_{t-1} + (1 − p) S̃_t           inference: the expected value
+
+    This is applied to every state the cell carries: H_t for the RNN and the
+    GRU, H_t and C_t for the LSTMs, each state with a mask of its own. The
+    step's output is the zoned-out H_t (the first state).
+
+    Dropout sets a unit to zero; zoneout sets it to its previous value, like
+    a GRU whose update gate Z_t happens to be 1. A kept unit passes both its
+    value and its gradient straight back through time, so zoneout
+    regularizes without cutting the paths that carry long-term memory.
+
+    Masks: `keras.layers.RNN` keeps the states unchanged at masked steps,
+    zoned out or not, so padding changes nothing.
+
+    Args:
+        cell: The cell to wrap: a `lessons` cell, a Keras cell, or any
+            `keras.layers.Layer` with `state_size` and
+            `call(inputs, states, training)`.
+        rate: p, in [0, 1): one rate for all states, or a list with one rate
+            per state, e.g. `[0.05, 0.5]` for an LSTM's H_t and C_t (the
+            paper's choice for character-level language models). Default 0.1.
+        seed: Seed for the zoneout masks.
+
+    Call arguments:
+        inputs: X_t, shape `(batch, features)`.
+        states: The wrapped cell's states at t − 1, e.g. `[H_{t-1}, C_{t-1}]`.
+        training: Draw masks (True) or use the expected value (False).
+
+    Returns:
+        `(H_t, states_t)` with every state zoned out, as the wrapped cell's.
+
+    Example:
+
+    >>> lstm = keras.layers.RNN(Zoneout(LSTMCell(8), rate=[0.05, 0.5]))
+    >>> lstm(np.zeros((2, 5, 3)), training=True).shape
+    (2, 8)
+    """
+
+    def __init__(self, cell, rate=0.1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not (isinstance(cell, Layer) and hasattr(cell, "state_size")):
+            raise TypeError(
+                "Argument `cell` must be a recurrent cell: a keras Layer with a "
+                f"`state_size`, such as lessons.LSTMCell(8); got {cell!r}."
+            )
+        self.cell = cell
+        self.rate = _check_rates("rate", rate)
+        rates = self.rate if isinstance(self.rate, list) else [self.rate] * _state_count(cell)
+        if len(rates) != _state_count(cell):
+            raise ValueError(
+                f"Argument `rate` must be one float or one per state; {type(cell).__name__} "
+                f"has {_state_count(cell)} state(s), got {len(rates)} rates: {rate}."
+            )
+        self.rates = rates
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed=seed)
+
+    @property
+    def state_size(self):
+        return self.cell.state_size
+
+    @property
+    def output_size(self):
+        sizes = self.cell.state_size
+        first = sizes[0] if isinstance(sizes, (list, tuple)) else sizes
+        return getattr(self.cell, "output_size", first)
+
+    def build(self, input_shape):
+        if not self.cell.built:
+            self.cell.build(input_shape)
+        self.built = True
+
+    def call(self, inputs, states, training=False):
+        old = list(states) if isinstance(states, (list, tuple)) else [states]
+        _, new = self.cell(inputs, old, training=training)
+        new = list(new) if isinstance(new, (list, tuple)) else [new]
+        states = [self.zone(o, n, p, training) for o, n, p in zip(old, new, self.rates)]
+        return states[0], states
+
+    def zone(self, old, new, rate, training):
+        """S_t from S_{t-1} (`old`) and S̃_t (`new`) for one state."""
+        if rate == 0.0:
+            return new
+        if not training:
+            return rate * old + (1.0 - rate) * new
+        keep = keras.random.uniform(ops.shape(new), seed=self.seed_generator) < rate  # D_t
+        return ops.where(keep, old, new)
+
+    def get_initial_state(self, batch_size=None):
+        if hasattr(self.cell, "get_initial_state"):
+            return self.cell.get_initial_state(batch_size=batch_size)
+        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
+
+    # `keras.layers.RNN` sets up (and clears) the per-sequence dropout masks of
+    # its cell through these four methods: hand them on to the wrapped cell.
+    def get_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_dropout_mask(step_input)
+
+    def get_recurrent_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_recurrent_dropout_mask(step_input)
+
+    def reset_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_dropout_mask()
+
+    def reset_recurrent_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_recurrent_dropout_mask()
+
+    def get_config(self):
+        config = {
+            "cell": keras.saving.serialize_keras_object(self.cell),
+            "rate": list(self.rate) if isinstance(self.rate, list) else self.rate,
+            "seed": self.seed,
+        }
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        cell = keras.saving.deserialize_keras_object(config.pop("cell"))
+        return cls(cell, **config)
+
+
+# --- the stack ----------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="lessons")
+class StackedRNN(Layer):
+    """L recurrent layers stacked, plainly or with skip connections.
+
+    Layer j is `keras.layers.RNN` around a fresh cell of `units[j]` units
+    (wrapped in `keras.layers.Bidirectional` if asked). It reads a sequence
+    U^j and returns the sequence H^j; `connection` says what U^j is::
+
+        plain      U^1 = X,   U^j = H^{j-1}                  H^j = RNN_j(U^j)
+        residual   as plain, and                             H^j = RNN_j(U^j) + U^j P_j
+        dense      U^j = [X, H^1, ..., H^{j-1}]   (features concatenated)
+
+    The stack's output is the top layer's H^L, so the three connections are
+    interchangeable: the output width is always the top layer's.
+
+    - Residual (ResNet): P_j is the identity when U^j and H^j have the same
+      width, else a learned matrix (a `Dense` without bias). A bias there
+      would be wasted: a constant added to H^j is absorbed by the biases of
+      the layer above (c W_x· + b_· is just another bias), or of the Dense
+      after the stack. A skip lets the gradient reach the lower layers
+      past the recurrences.
+    - Dense (DenseNet): every layer reads the input and all layers below it,
+      so features computed low in the stack need not be carried upward by
+      each layer in turn. Widths grow: layer j reads d + Σ_{i<j} width_i.
+    - Bidirectional: each layer is a forward and a backward RNN whose
+      outputs are merged per step with `merge_mode`; "concat" doubles a
+      layer's width (and the residual projections account for it).
+    - `return_sequences=False`: the top layer returns its final state, as a
+      Keras `RNN` (or `Bidirectional`) would: the forward RNN's state after
+      the last real step, the backward RNN's after the first. Skips join
+      sequences step by step, and a final state is not a step, so the top
+      layer then has no residual skip of its own.
+
+    Regularization, three kinds:
+
+    - `layer_dropout`: `keras.layers.Dropout` on each layer's output before
+      the layer above reads it, not after the top layer (PyTorch's
+      `nn.LSTM(dropout=...)` convention; put your own `Dropout` after the
+      stack if you want one there).
+    - `dropout`, `recurrent_dropout`: passed to every cell (variational: one
+      mask per sequence on X_t and on H_{t-1}), as in `keras.layers.LSTM`.
+    - `zoneout`: every cell wrapped in `Zoneout(cell, zoneout)`.
+
+    Masks (from `keras.layers.Masking` or `Embedding(mask_zero=True)` before
+    the stack, or passed as `mask=`) reach every layer: padded steps keep
+    each layer's state and read 0 in the returned sequence (as a
+    `Bidirectional` returns them).
+
+    Args:
+        units: Hidden units per layer: one positive integer for all layers,
+            or a list with one per layer.
+        num_layers: L, an integer >= 1. Default: the length of `units` when
+            it is a list, else 2.
+        cell: One of "rnn", "gru", "lstm", "peephole", "coupled" (the kit's
+            cells, `CELLS`), or a factory `units -> cell` called once per
+            layer and direction, e.g. `lessons.GRUCell` or
+            `lambda units: lessons.GRUCell(units, reset_after=True)`.
+            A function cannot be saved, so `get_config` then stores the
+            configs of the cells it made (serializable Keras layers, such as
+            the kit's), and `from_config` rebuilds the stack from those.
+            Default "lstm".
+        connection: "plain", "residual" or "dense". Default "plain".
+        bidirectional: Wrap every layer in `keras.layers.Bidirectional`.
+            Default False.
+        merge_mode: How a bidirectional layer joins its two directions:
+            "concat", "sum", "ave" or "mul" (not None: the next layer needs
+            one tensor). Default "concat".
+        return_sequences: Return the top layer's whole sequence (batch,
+            timesteps, width) instead of its final state (batch, width).
+            Default False.
+        layer_dropout: Dropout rate between layers, in [0, 1). Default 0.
+        dropout: The cells' input dropout rate, in [0, 1). Default 0.
+            A factory sets this itself; it must then be left at 0.
+        recurrent_dropout: The cells' recurrent dropout rate. Default 0.
+            A factory sets this itself too.
+        zoneout: Zoneout rate p in [0, 1), or a list with one per state.
+            Default 0 (no zoneout).
+        seed: An integer; every random part (cells, zoneout, dropout, each
+            layer and direction) gets a different seed derived from it.
+
+    Call arguments:
+        inputs: X, shape `(batch, timesteps, features)`.
+        mask: Optional boolean `(batch, timesteps)`, True at real steps.
+        training: Whether dropout and zoneout are applied.
+
+    Returns:
+        H^L: `(batch, timesteps, width)` if `return_sequences`, else
+        `(batch, width)`, where width is `units[-1]`, doubled by a
+        bidirectional "concat".
+
+    Example:
+
+    >>> deep = StackedRNN(32, num_layers=3, cell="gru", connection="residual",
+    ...                   bidirectional=True, return_sequences=True)
+    >>> deep(np.zeros((4, 10, 8))).shape
+    (4, 10, 64)
+    """
+
+    def __init__(
+        self,
+        units,
+        num_layers=None,
+        cell="lstm",
+        connection="plain",
+        bidirectional=False,
+        merge_mode="concat",
+        return_sequences=False,
+        layer_dropout=0.0,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        zoneout=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = _check_layer_units(units, num_layers)
+        self.num_layers = len(self.units)
+        self.cell = _check_cell(cell)
+        self.connection = _check_choice("connection", connection, CONNECTIONS)
+        self.bidirectional = _check_bool("bidirectional", bidirectional)
+        self.merge_mode = _check_choice("merge_mode", merge_mode, MERGE_MODES)
+        self.return_sequences = _check_bool("return_sequences", return_sequences)
+        self.layer_dropout = check_rate("layer_dropout", layer_dropout)
+        self.dropout = check_rate("dropout", dropout)
+        self.recurrent_dropout = check_rate("recurrent_dropout", recurrent_dropout)
+        self.zoneout = _check_rates("zoneout", zoneout)
+        if callable(self.cell) and (self.dropout or self.recurrent_dropout):
+            raise ValueError(
+                "Arguments `dropout` and `recurrent_dropout` go to the kit's named cells; "
+                "with a factory as `cell`, set them in the factory and leave these at 0."
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise TypeError(f"Argument `seed` must be an integer or None, got {seed!r}.")
+        self.seed = seed
+        self.supports_masking = True
+
+        L = self.num_layers
+        self.recurrent_layers = [self._recurrent_layer(j) for j in range(L)]
+        self.dropouts = [
+            keras.layers.Dropout(self.layer_dropout, seed=self._seed(j, 4)) for j in range(L - 1)
+        ]
+        self.projections = []  # P_j, made in `build` once the input width is known
+
+    # --- the parts ------------------------------------------------------------------------
+    def _seed(self, j, part):
+        """A seed of its own for random part `part` (0..4) of layer j."""
+        return None if self.seed is None else self.seed + 5 * j + part
+
+    def _cell(self, j, backwards):
+        k = int(backwards)
+        if isinstance(self.cell, str):
+            cell = CELLS[self.cell](
+                self.units[j],
+                dropout=self.dropout,
+                recurrent_dropout=self.recurrent_dropout,
+                seed=self._seed(j, k),
+            )
+        else:
+            cell = self.cell(self.units[j])
+            if not (isinstance(cell, Layer) and hasattr(cell, "state_size")):
+                raise TypeError(
+                    f"Argument `cell`: the factory must return a recurrent cell (a keras "
+                    f"Layer with `state_size`) for units={self.units[j]}; it returned {cell!r}."
+                )
+            if getattr(cell, "output_size", self.units[j]) != self.units[j]:
+                raise ValueError(
+                    f"Argument `cell`: the factory was asked for {self.units[j]} units "
+                    f"and returned a cell with output_size {cell.output_size}."
+                )
+        if isinstance(self.zoneout, list) and len(self.zoneout) != _state_count(cell):
+            raise ValueError(
+                f"Argument `zoneout` must be one rate, or one per state: {type(cell).__name__} "
+                f"has {_state_count(cell)} state(s), got {len(self.zoneout)} rates."
+            )
+        if self.zoneout:
+            cell = Zoneout(cell, self.zoneout, seed=self._seed(j, 2 + k))
+        return cell
+
+    def _rnn(self, j, backwards=False):
+        top = j == self.num_layers - 1
+        return keras.layers.RNN(
+            self._cell(j, backwards),
+            return_sequences=self.return_sequences or not top,
+            go_backwards=backwards,
+        )
+
+    def _recurrent_layer(self, j):
+        if not self.bidirectional:
+            return self._rnn(j)
+        # An explicit backward layer gets seeds of its own (Bidirectional would copy the forward's).
+        return keras.layers.Bidirectional(
+            self._rnn(j), merge_mode=self.merge_mode, backward_layer=self._rnn(j, backwards=True)
+        )
+
+    def _width(self, j):
+        """Width of H^j: units, doubled when a Bidirectional concatenates."""
+        concat = self.bidirectional and self.merge_mode == "concat"
+        return self.units[j] * (2 if concat else 1)
+
+    def _input_widths(self, features):
+        """Width of U^j for every layer j."""
+        if self.connection == "dense":
+            below = [self._width(j) for j in range(self.num_layers - 1)]
+            return [features + sum(below[:j]) for j in range(self.num_layers)]
+        return [features] + [self._width(j) for j in range(self.num_layers - 1)]
+
+    def _has_skip(self, j):
+        """Residual skip around layer j: wherever the layer returns a sequence."""
+        top = j == self.num_layers - 1
+        return self.connection == "residual" and (self.return_sequences or not top)
+
+    def _projection(self, j, input_width):
+        if input_width == self._width(j):
+            return keras.layers.Identity()
+        return keras.layers.Dense(self._width(j), use_bias=False)
+
+    # --- Keras layer ------------------------------------------------------------------------
+    def build(self, input_shape):
+        if len(input_shape) != 3 or input_shape[-1] is None:
+            raise ValueError(
+                "StackedRNN expects inputs of shape (batch, timesteps, features) with a "
+                f"known number of features; got {tuple(input_shape)}."
+            )
+        batch, steps, features = input_shape
+        widths = self._input_widths(features)
+        for layer, width in zip(self.recurrent_layers, widths):
+            layer.build((batch, steps, width))
+        skips = [j for j in range(self.num_layers) if self._has_skip(j)]
+        self.projections = [self._projection(j, widths[j]) for j in skips]
+        for j in skips:
+            self.projections[j].build((batch, steps, widths[j]))
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None):
+        below = [inputs]  # X, H^1, ..., H^{j-1}
+        for j, layer in enumerate(self.recurrent_layers):
+            U = ops.concatenate(below, axis=-1) if self.connection == "dense" else below[-1]
+            H = layer(U, mask=mask, training=training)
+            if self._has_skip(j):
+                H = H + self.projections[j](U)
+            if j < self.num_layers - 1:
+                H = self.dropouts[j](H, training=training)
+            below.append(H)
+        if self.return_sequences and mask is not None:  # padded steps read 0
+            H = H * ops.expand_dims(ops.cast(mask, H.dtype), -1)
+        return H
+
+    def compute_output_shape(self, input_shape):
+        width = self._width(self.num_layers - 1)
+        if self.return_sequences:
+            return (input_shape[0], input_shape[1], width)
+        return (input_shape[0], width)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.return_sequences else None
+
+    # --- serialization ----------------------------------------------------------------------
+    def _cells(self):
+        """Every layer's cell without its Zoneout, in the order the factory made them."""
+        for layer in self.recurrent_layers:
+            rnns = [layer.forward_layer, layer.backward_layer] if self.bidirectional else [layer]
+            for rnn in rnns:
+                yield rnn.cell.cell if isinstance(rnn.cell, Zoneout) else rnn.cell
+
+    def get_config(self):
+        # A factory (a function) cannot be saved; the cells it made can, so
+        # the config keeps each one's config and `from_config` hands them out again.
+        if isinstance(self.cell, str):
+            cell = self.cell
+        else:
+            cell = [keras.saving.serialize_keras_object(c) for c in self._cells()]
+        config = {
+            "units": list(self.units),
+            "num_layers": self.num_layers,
+            "cell": cell,
+            "connection": self.connection,
+            "bidirectional": self.bidirectional,
+            "merge_mode": self.merge_mode,
+            "return_sequences": self.return_sequences,
+            "layer_dropout": self.layer_dropout,
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "zoneout": list(self.zoneout) if isinstance(self.zoneout, list) else self.zoneout,
+            "seed": self.seed,
+        }
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config["cell"], list):  # saved from a factory: replay its cells
+            cells = iter([keras.saving.deserialize_keras_object(c) for c in config["cell"]])
+            config["cell"] = lambda units: next(cells)
+        return cls(**config)
