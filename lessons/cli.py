@@ -25,6 +25,28 @@ def _build(args):
         return 2
 
 
+def _grade(args):
+    from lessons.build import BuildError, Project, find_project
+    from lessons.grade import GradeError, grade
+
+    try:
+        project = Project(args.root.resolve()) if args.root else find_project()
+        return grade(
+            args.submissions,
+            args.out,
+            project=project,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            memory_mb=args.memory_mb,
+            resume=args.resume,
+            lesson=args.lesson,
+            isolation=args.sandbox,
+        )
+    except (BuildError, GradeError, ValueError) as error:
+        print(f"rnn-lessons grade: {error}", file=sys.stderr)
+        return 2
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rnn-lessons", description="Recurrent networks from the slides' equations."
@@ -71,6 +93,37 @@ def build_parser():
     )
     build.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
     build.set_defaults(func=_build)
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade a folder of student notebooks offline, each in its own sandboxed process",
+        description=(
+            "Grade SUBMISSIONS_DIR/<student>/<lesson>.ipynb with the grader's hidden tests, each "
+            "notebook in a fresh sandboxed process; write OUT_DIR/grades.csv and one feedback "
+            "file per submission under OUT_DIR/feedback/. See README, 'For instructors'."
+        ),
+    )
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+    grade.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
+    grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
+    grade.add_argument(
+        "--timeout", type=float, default=300, help="seconds per notebook (default 300)"
+    )
+    grade.add_argument(
+        "--memory-mb", type=int, default=4096, help="memory per notebook in MB (default 4096)"
+    )
+    grade.add_argument(
+        "--resume", action="store_true", help="skip submissions graded before, if unchanged"
+    )
+    grade.add_argument("--lesson", help="grade only this lesson's notebooks (e.g. 00_sequences)")
+    grade.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "user", "none"),
+        default="auto",
+        help="isolation: bubblewrap, the user nobody, or none (default: the best available)",
+    )
+    grade.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    grade.set_defaults(func=_grade)
     return parser
 
 

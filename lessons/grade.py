@@ -1,0 +1,663 @@
+"""`rnn-lessons grade SUBMISSIONS --out OUT`: grade a class's notebooks on one machine, offline.
+
+Input: `SUBMISSIONS/<student>/<lesson>.ipynb`, the student notebooks as handed
+in (the lesson is read from the notebook's metadata, else from the file name).
+Output in OUT:
+
+- `grades.csv`: one row per student and exercise, with the columns `COLUMNS`;
+  rewritten atomically after every submission, so an interrupted run loses
+  nothing;
+- `feedback/<student>/<lesson>.md`: what passed, what failed and why;
+- `.grade-state.json`: a hash of each graded submission and of the grader and
+  solution it was graded with, so `--resume` skips what is already graded.
+
+Each submission runs in its own fresh child process and scratch folder
+(`lessons.grading.child`), sandboxed by `lessons.grading.sandbox`, with a time
+and a memory limit. Its cells run with CI=true (the notebooks' quick sizes);
+then the lesson's probes (`lessons.grading.lessonNN`) call the objects it
+defined on inputs drawn from a fresh seed. The same probes run on the
+solution's exercise code in another child that never runs student code. Only
+the probes' results come back, as JSON, and the comparison happens here.
+Printed outputs and check results stored in a notebook count for nothing.
+Points per exercise come from the solution's header.
+"""
+
+import concurrent.futures
+import csv
+import dataclasses
+import datetime
+import hashlib
+import importlib
+import io
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lessons.grading import ERROR, compare, is_error, sandbox, unplain
+
+COLUMNS = ("student", "lesson", "exercise", "points", "max_points", "status", "detail")
+STATUSES = (
+    "passed",  # every case agrees with the reference: full points
+    "failed",  # it ran but some case differs (a part right gives its share of the points)
+    "error",  # the student's object raised an exception
+    "missing",  # not defined, or still `raise NotImplementedError()`
+    "timeout",  # the notebook did not finish in --timeout seconds
+    "out-of-memory",  # it needed more than --memory-mb
+    "crashed",  # the process died (e.g. os.abort()) or left no readable results
+    "invalid-notebook",  # the file is not a notebook (not JSON, not nbformat)
+    "unknown-lesson",  # no solution or no hidden tests for the lesson it names
+)
+STATE = ".grade-state.json"
+CELLS_SHARE = 0.8  # of --timeout for the cells; the rest is kept for the hidden tests
+RESULTS_LIMIT = 64 * 2**20  # bytes of results JSON read back from a child
+DETAIL_LIMIT = 200  # characters of detail in grades.csv; the feedback file has it all
+
+
+class GradeError(Exception):
+    """Grading cannot start (a missing folder, an unknown lesson, an unusable OUT_DIR)."""
+
+
+@dataclasses.dataclass
+class Lesson:
+    """A lesson the grader can grade: its exercises, solution code and probes."""
+
+    name: str
+    exercises: dict  # exercise name -> points, in notebook order
+    solution_cells: list  # the solution's exercise cells, in order
+    probes: object  # the module lessons.grading.lessonNN
+    version: str  # changes when the solution or the grader changes
+
+
+@dataclasses.dataclass
+class Submission:
+    student: str
+    path: Path
+    data: bytes
+    lesson: str = ""
+    cells: list = None  # [{"number": n, "source": ...}] of the code cells, or None if invalid
+    problem: str = ""  # why the file is not a notebook
+
+    @property
+    def key(self):
+        return f"{self.student}/{self.path.name}"
+
+    @property
+    def sha256(self):
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclasses.dataclass
+class Settings:
+    jobs: int = 1
+    timeout: float = 300.0
+    memory_mb: int = 4096
+    isolation: sandbox.Isolation = None
+    scratch_root: Path = None
+
+
+# --- lessons ----------------------------------------------------------------------------
+def _grader_hash():
+    folder = Path(__file__).resolve().parent
+    files = [Path(__file__).resolve(), *sorted((folder / "grading").glob("*.py"))]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def load_lesson(source):
+    """The `Lesson` of `solutions/NN_topic.py`, or a string saying why it cannot be graded."""
+    from lessons.build import read_notebook
+
+    notebook = read_notebook(source)
+    declared = notebook.metadata.get("rnn_lessons", {}).get("exercises", {})
+    cells = {
+        cell.metadata["rnn_lessons"]["exercise"]: cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
+    }
+    order = [name for name in cells if name in declared] + [n for n in declared if n not in cells]
+    try:
+        probes = importlib.import_module(f"lessons.grading.lesson{source.stem[:2]}")
+    except ModuleNotFoundError:
+        return f"the grader has no hidden tests for {source.stem} yet"
+    lacking = [name for name in order if not hasattr(probes, f"probe_{name}")]
+    if lacking:
+        return f"the grader has no hidden test for exercise(s) {', '.join(lacking)}"
+    version = hashlib.sha256((source.read_text() + _grader_hash()).encode()).hexdigest()
+    return Lesson(
+        name=source.stem,
+        exercises={name: float((declared[name] or {}).get("points", 1)) for name in order},
+        solution_cells=[cells[name] for name in order if name in cells],
+        probes=probes,
+        version=version,
+    )
+
+
+# --- submissions ------------------------------------------------------------------------
+def find_submissions(folder, out_dir):
+    """Every `<student>/<name>.ipynb` under `folder`, sorted; OUT_DIR is skipped."""
+    found = []
+    for student in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if student.name.startswith(".") or student.resolve() == out_dir.resolve():
+            continue
+        for path in sorted(student.glob("*.ipynb")):
+            if path.is_file():
+                found.append(Submission(student.name, path, path.read_bytes()))
+    return found
+
+
+def parse(submission):
+    """Fill in the lesson and the code cells; a file that is not a notebook gets `problem`."""
+    import nbformat
+
+    submission.lesson = submission.path.stem
+    try:
+        notebook = nbformat.reads(submission.data.decode("utf-8"), as_version=4)
+        cells = [
+            {"number": number, "source": cell.source}
+            for number, cell in enumerate(notebook.cells, 1)
+            if cell.cell_type == "code" and isinstance(cell.source, str)
+        ]
+    except Exception as error:  # not UTF-8, not JSON, not a notebook: nbformat raises many kinds
+        submission.problem = f"not a readable notebook ({type(error).__name__}: {error})"[:300]
+        return submission
+    lesson = notebook.metadata.get("rnn_lessons", {}).get("lesson")
+    if isinstance(lesson, str) and lesson:
+        submission.lesson = lesson
+    submission.cells = cells
+    return submission
+
+
+# --- running children -------------------------------------------------------------------
+def _child_env(scratch):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch / "tmp"),
+        "CI": "true",  # the notebooks' quick run sizes
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(scratch / ".matplotlib"),
+        "KERAS_HOME": str(scratch / ".keras"),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8",
+    }
+    (scratch / "tmp").mkdir()
+    return env
+
+
+def run_child(cells, lesson, seed, settings, isolation, label):
+    """Run cells + probes in a fresh child; returns (outcome, results or None, log tail)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=settings.scratch_root))
+    try:
+        job = {
+            "cells": cells,
+            "lesson": lesson.name,
+            "exercises": list(lesson.exercises),
+            "seed": seed,
+            "cells_deadline": time.time() + settings.timeout * CELLS_SHARE,
+            "memory_mb": settings.memory_mb,
+            "results": str(scratch / "results.json"),
+            "progress": str(scratch / "progress.txt"),
+        }
+        (scratch / "job.json").write_text(json.dumps(job))
+        try:
+            outcome = sandbox.run(
+                [sys.executable, "-m", "lessons.grading.child", str(scratch / "job.json")],
+                isolation=isolation,
+                scratch=scratch,
+                env=_child_env(scratch),
+                timeout=settings.timeout,
+                log_path=scratch / "output.log",
+            )
+        except OSError as error:  # the grader's machine, not the student: stop
+            raise GradeError(f"could not start a child process: {error}") from error
+        results = _read_results(scratch / "results.json")
+        running = _read_small(scratch / "progress.txt", 20)
+        return outcome, results, _tail(scratch / "output.log"), running
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _read_small(path, limit):
+    try:
+        with open(path, "rb") as file:
+            return file.read(limit).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _read_results(path):
+    """The child's results, or None if it left none (or something that is not its results)."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > RESULTS_LIMIT:
+            return None
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    ok = isinstance(results, dict) and results.get("complete") is True
+    return results if ok and isinstance(results.get("probes"), dict) else None
+
+
+def _tail(path, lines=15, limit=64 * 1024):
+    """The last lines the child printed, for the feedback of a crash."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(max(0, file.seek(0, io.SEEK_END) - limit))
+            text = file.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    from lessons.build import TF_LOG_LINE
+
+    text = "".join(c for c in text if c.isprintable() or c == "\n")
+    kept = [line for line in text.splitlines() if not TF_LOG_LINE.match(line)]
+    return "\n".join(kept[-lines:])
+
+
+def reference(lesson, seed, settings):
+    """The probes' results on the solution's exercise code: {exercise: plain result}."""
+    cells = [{"number": 0, "source": lesson.probes.PRELUDE}]
+    cells += [{"number": n, "source": s} for n, s in enumerate(lesson.solution_cells, 1)]
+    trusted = sandbox.Isolation("none")  # the solution's own code, no student's
+    outcome, results, log, _ = run_child(cells, lesson, seed, settings, trusted, "reference")
+    if results is None or results["cell_errors"] or results["stopped"]:
+        problem = (results or {}).get("cell_errors") or (results or {}).get("stopped") or log
+        raise GradeError(f"the reference run of {lesson.name} failed: {str(problem)[:2000]}")
+    found = {name: unplain(value) for name, value in results["probes"].items()}
+    broken = {name: value for name, value in found.items() if is_error(value)}
+    if broken:
+        raise GradeError(f"a probe of {lesson.name} fails on the solution itself: {broken}")
+    return found
+
+
+# --- judging ----------------------------------------------------------------------------
+def judge(lesson, exercise, student, want):
+    """(status, fraction of the points, detail) for one exercise."""
+    if student is None:
+        return "crashed", 0.0, "the hidden test left no result"
+    if is_error(student):
+        return _error_status(student), 0.0, _error_text(student)
+    compare_fn = getattr(lesson.probes, f"compare_{exercise}", compare)
+    try:
+        fraction, detail = compare_fn(student, want)
+        fraction = min(max(float(fraction), 0.0), 1.0)
+    except Exception as error:  # a result of an unexpected shape
+        fraction, detail = 0.0, f"the result could not be compared ({type(error).__name__})"
+    if fraction == 1.0:
+        return "passed", 1.0, ""
+    parts = list(student.values()) if isinstance(student, dict) else []
+    errors = [p for p in parts if is_error(p)]
+    if parts and len(errors) == len(parts) and all(p["missing"] for p in errors):
+        return "missing", fraction, _error_text(errors[0])
+    unexpected = [p for p in errors if not p["missing"]]
+    status = "error" if unexpected and fraction == 0 else "failed"
+    return status, fraction, detail or "it differs from the reference"
+
+
+def _error_status(error):
+    return "missing" if error.get("missing") else "error"
+
+
+def _error_text(error, located=True):
+    """An error value in words: what was raised, and where in the notebook."""
+    if error[ERROR] == "NotImplementedError":
+        text = "not written yet: the exercise still raises NotImplementedError"
+    elif error[ERROR] == "Missing":
+        text = error["message"]
+    else:
+        text = f"{error[ERROR]}: {error['message']}"
+    where = error.get("where") if located else ""
+    return f"{text} ({where})" if where else text
+
+
+def _process_problem(outcome, results, running, settings):
+    """(status, detail) when the child did not finish normally, else (None, "")."""
+    cell = f" in cell {running}" if running.isdigit() else ""
+    if results is not None:
+        stopped = results.get("stopped")
+        if not stopped:
+            return None, ""
+        where = f" in cell {stopped['cell']}" if stopped.get("cell") else ""
+        if stopped["reason"] == "timeout":
+            limit = settings.timeout * CELLS_SHARE
+            return "timeout", f"the notebook was still running{where} after {limit:.0f} s"
+        return "out-of-memory", f"the notebook ran out of memory{where} ({settings.memory_mb} MB)"
+    if outcome.timed_out:
+        return "timeout", f"killed after {settings.timeout:.0f} s, still running{cell}"
+    if outcome.signal == signal.SIGXFSZ:
+        return "crashed", f"it wrote a file larger than the 512 MB limit{cell}"
+    if outcome.signal == signal.SIGKILL or outcome.peak_mb >= 0.9 * settings.memory_mb:
+        return "out-of-memory", f"killed{cell} using {outcome.peak_mb:.0f} MB"
+    if outcome.signal:
+        name = signal.Signals(outcome.signal).name
+        return "crashed", f"the kernel died{cell} ({name})"
+    return (
+        "crashed",
+        f"the process exited{cell} (status {outcome.returncode}) without readable results",
+    )
+
+
+def grade_submission(submission, lesson, want, seed, settings):
+    """Run and judge one submission against `want`, the future reference: (rows, feedback)."""
+    outcome, results, log, running = run_child(
+        submission.cells, lesson, seed, settings, settings.isolation, "submission"
+    )
+    want = want.result()  # the reference's future: computed meanwhile in another worker
+    try:
+        return judge_run(submission, lesson, want, settings, outcome, results, log, running)
+    except Exception:  # results the student's code forged into a shape no child writes
+        return judge_run(submission, lesson, want, settings, outcome, None, log, running)
+
+
+def judge_run(submission, lesson, want, settings, outcome, results, log, running):
+    """Rows and feedback from how the child ended and what its probes returned."""
+    problem, problem_detail = _process_problem(outcome, results, running, settings)
+    rows, sections = [], []
+    for exercise, max_points in lesson.exercises.items():
+        if results is None:
+            status, fraction, detail = problem, 0.0, problem_detail
+        else:
+            student = unplain(results["probes"].get(exercise))
+            status, fraction, detail = judge(lesson, exercise, student, want[exercise])
+            if problem and status != "passed":
+                status, detail = problem, f"{problem_detail}; {detail}"
+        points = round(max_points * fraction, 2)
+        rows.append(_row(submission, lesson.name, exercise, points, max_points, status, detail))
+        sections.append((exercise, points, max_points, status, detail))
+    feedback = render_feedback(submission, lesson, sections, outcome, results, log, settings)
+    return rows, feedback
+
+
+def _row(submission, lesson, exercise, points, max_points, status, detail):
+    detail = " ".join(detail.split())
+    if len(detail) > DETAIL_LIMIT:
+        detail = detail[: DETAIL_LIMIT - 3] + "..."
+    if detail[:1] in ("=", "+", "-", "@"):  # a spreadsheet would run it as a formula
+        detail = "'" + detail
+    return {
+        "student": submission.student,
+        "lesson": lesson,
+        "exercise": exercise,
+        "points": f"{points:g}",
+        "max_points": f"{max_points:g}",
+        "status": status,
+        "detail": detail,
+    }
+
+
+def ungradable(submission, lesson, status, detail):
+    """Rows and feedback for a file that cannot be run: invalid or of an unknown lesson."""
+    exercises = lesson.exercises if isinstance(lesson, Lesson) else {"": 0.0}
+    rows = [
+        _row(submission, submission.lesson, exercise, 0, points, status, detail)
+        for exercise, points in exercises.items()
+    ]
+    text = (
+        f"# {submission.lesson}: {submission.student}\n\n**{status}**: {detail}\n\n"
+        f"The file `{submission.key}` was not run; it scores 0.\n"
+    )
+    return rows, text
+
+
+# --- feedback ---------------------------------------------------------------------------
+def render_feedback(submission, lesson, sections, outcome, results, log, settings):
+    total = sum(s[1] for s in sections)
+    possible = sum(s[2] for s in sections)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"# {lesson.name}: {submission.student}",
+        "",
+        f"Score: **{total:g} / {possible:g}** (`{submission.key}`, graded {when}).",
+        "",
+        "| exercise | points | status |",
+        "|---|---|---|",
+        *[f"| {e} | {p:g} / {m:g} | {s} |" for e, p, m, s, _ in sections],
+        "",
+        "## The hidden tests",
+        "",
+    ]
+    for exercise, points, max_points, status, detail in sections:
+        lines.append(f"### {exercise}: {status} ({points:g} / {max_points:g})")
+        lines.append("")
+        if status == "passed":
+            lines.append("Every case agrees with the reference solution.")
+        else:
+            lines.append(detail or "No details.")
+        lines.append("")
+    lines += ["## The notebook's run", ""]
+    lines += _run_summary(outcome, results, log, settings)
+    lines += [
+        "",
+        "Points come only from the grader's hidden tests, run on fresh inputs after the "
+        "notebook's cells; printed outputs and stored check results count for nothing. "
+        f"Isolation: {settings.isolation.description}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _run_summary(outcome, results, log, settings):
+    lines = [
+        f"- Ran for {outcome.seconds:.1f} s (limit {settings.timeout:g} s); peak memory "
+        f"{outcome.peak_mb:.0f} MB (limit {settings.memory_mb} MB)."
+    ]
+    if results is None:
+        lines.append("- The hidden tests could not run: the process ended without results.")
+        if log:
+            lines += ["- The last lines it printed:", "", "```", log, "```"]
+        return lines
+    stopped = results.get("stopped")
+    if stopped:
+        lines.append(f"- Stopped at cell {stopped.get('cell')}: {stopped['reason']}.")
+    errors = results.get("cell_errors") or []
+    counted = " (cells counted from the top of the notebook, text cells included):"
+    lines.append(f"- {len(errors) or 'No'} cell(s) raised an error{counted if errors else '.'}")
+    for error in errors[:20]:
+        line = f", line {error['line']}" if error.get("line") else ""
+        where = f"cell {error.get('cell')}{line}"
+        lines.append(f"  - {where}: {_error_text(error, located=False)}")
+    skipped = results.get("skipped_magics") or []
+    if skipped:
+        lines.append(f"- Skipped {len(skipped)} IPython magic(s) or shell command(s).")
+    return lines
+
+
+# --- output -----------------------------------------------------------------------------
+def _write_atomically(path, text):
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def write_outputs(out_dir, state):
+    """grades.csv and the state, from the state's rows (atomically, so never half-written)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for key in sorted(state["submissions"]):
+        writer.writerows(state["submissions"][key]["rows"])
+    _write_atomically(out_dir / "grades.csv", buffer.getvalue())
+    _write_atomically(out_dir / STATE, json.dumps(state, indent=1))
+
+
+def write_feedback(out_dir, submission, text):
+    path = out_dir / "feedback" / submission.student / f"{submission.path.stem}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, text)
+    return path.relative_to(out_dir).as_posix()
+
+
+def summary(state):
+    """One line per lesson: submissions, mean and median score, count of each status."""
+    by_lesson = {}
+    for entry in state["submissions"].values():
+        rows = entry["rows"]
+        if rows:
+            by_lesson.setdefault(rows[0]["lesson"], []).append(rows)
+    lines = []
+    for lesson, submissions in sorted(by_lesson.items()):
+        totals = [sum(float(r["points"]) for r in rows) for rows in submissions]
+        possible = max(sum(float(r["max_points"]) for r in rows) for rows in submissions)
+        counts = {}
+        for rows in submissions:
+            for row in rows:
+                counts[row["status"]] = counts.get(row["status"], 0) + 1
+        statuses = ", ".join(f"{s} {counts[s]}" for s in STATUSES if s in counts)
+        lines.append(
+            f"{lesson}: {len(submissions)} submission(s), mean {statistics.mean(totals):.2f} / "
+            f"{possible:g}, median {statistics.median(totals):g}; exercises: {statuses}"
+        )
+    return lines
+
+
+# --- the command ------------------------------------------------------------------------
+def _grade_one(submission, lessons, references, seeds, settings, project):
+    """Rows and feedback for one submission (in a worker thread)."""
+    graded = lessons.get(submission.lesson)
+    if submission.cells is None:
+        return ungradable(submission, graded, "invalid-notebook", submission.problem)
+    if not isinstance(graded, Lesson):
+        why = graded or f"no lesson {submission.lesson!r} in {project.solutions}"
+        return ungradable(submission, None, "unknown-lesson", why)
+    name = submission.lesson
+    return grade_submission(submission, graded, references[name], seeds[name], settings)
+
+
+def _grade_pending(pending, lessons, state, out_dir, settings, project):
+    """Grade `pending` on `settings.jobs` workers, saving grades.csv after each one."""
+    from tqdm import tqdm
+
+    needed = {s.lesson for s in pending if s.cells is not None}
+    gradable = {n: g for n, g in lessons.items() if n in needed and isinstance(g, Lesson)}
+    seeds = {name: secrets.randbelow(2**31) for name in gradable}
+    with concurrent.futures.ThreadPoolExecutor(max(1, settings.jobs)) as pool:
+        try:
+            # References first: a worker waits for its lesson's reference only after its own
+            # notebook ran, and the pool starts tasks in order, so there is no deadlock.
+            references = {
+                name: pool.submit(reference, graded, seeds[name], settings)
+                for name, graded in gradable.items()
+            }
+            futures = {
+                pool.submit(_grade_one, s, lessons, references, seeds, settings, project): s
+                for s in pending
+            }
+            bar = tqdm(total=len(pending), unit="notebook", desc="grading", file=sys.stderr)
+            for future in concurrent.futures.as_completed(futures):
+                submission = futures[future]
+                rows, feedback = future.result()
+                state["submissions"][submission.key] = {
+                    "sha256": submission.sha256,
+                    "version": lesson_version(lessons, submission),
+                    "rows": rows,
+                    "feedback": write_feedback(out_dir, submission, feedback),
+                }
+                write_outputs(out_dir, state)
+                score = sum(float(r["points"]) for r in rows)
+                possible = sum(float(r["max_points"]) for r in rows)
+                bar.write(f"{submission.key}: {score:g} / {possible:g}")
+                bar.update()
+            bar.close()
+        except BaseException:  # a failed reference, Ctrl-C: stop every child now
+            pool.shutdown(wait=False, cancel_futures=True)
+            sandbox.kill_all()
+            raise
+
+
+def lesson_version(lessons, submission):
+    """What a grade depends on besides the file: the solution and the grader's code."""
+    graded = lessons.get(submission.lesson)
+    return graded.version if isinstance(graded, Lesson) else _grader_hash()
+
+
+def _check_folders(submissions_dir, out_dir):
+    if not submissions_dir.is_dir():
+        raise GradeError(f"SUBMISSIONS_DIR {submissions_dir} is not a folder (or does not exist).")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise GradeError(f"--out {out_dir} is a file, not a folder.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir):
+            pass
+    except OSError as error:
+        raise GradeError(f"--out {out_dir} is not writable ({error.strerror}).") from None
+
+
+def grade(
+    submissions_dir,
+    out_dir,
+    *,
+    project,
+    jobs=1,
+    timeout=300.0,
+    memory_mb=4096,
+    resume=False,
+    lesson=None,
+    isolation="auto",
+):
+    """Grade every submission (of `lesson`, if given) into `out_dir`. Returns the exit status."""
+    submissions_dir, out_dir = Path(submissions_dir).resolve(), Path(out_dir).resolve()
+    _check_folders(submissions_dir, out_dir)
+    sources = {p.stem: p for p in project.sources()}
+    if lesson is not None and lesson not in sources:
+        raise GradeError(f"unknown lesson {lesson!r}; the lessons are: {', '.join(sources)}.")
+    lessons = {}
+    for name, source in sources.items():
+        if lesson in (None, name):
+            lessons[name] = load_lesson(source)
+    if lesson is not None and isinstance(lessons[lesson], str):
+        raise GradeError(f"cannot grade {lesson}: {lessons[lesson]}.")
+
+    found = [parse(s) for s in find_submissions(submissions_dir, out_dir)]
+    found = [s for s in found if lesson is None or s.lesson == lesson]
+    state = {"submissions": {}}
+    if resume and (out_dir / STATE).is_file():
+        try:
+            state = json.loads((out_dir / STATE).read_text())
+            state["submissions"].items()
+        except (ValueError, KeyError, AttributeError):
+            print(f"{out_dir / STATE} is unreadable: grading everything again.", file=sys.stderr)
+            state = {"submissions": {}}
+    known = {s.key for s in found}
+    state["submissions"] = {k: v for k, v in state["submissions"].items() if k in known}
+
+    pending = [
+        s
+        for s in found
+        if state["submissions"].get(s.key, {}).get("sha256") != s.sha256
+        or state["submissions"][s.key].get("version") != lesson_version(lessons, s)
+    ]
+    print(
+        f"{len(found)} submission(s) in {submissions_dir}; {len(pending)} to grade"
+        + (f", {len(found) - len(pending)} unchanged since the last run." if resume else ".")
+    )
+
+    scratch_root = Path(tempfile.mkdtemp(prefix="rnn-lessons-grade-"))
+    scratch_root.chmod(0o711)  # the child may run as nobody: it must reach its own folder
+    home = Path.home()
+    hidden = [submissions_dir, out_dir, project.root, scratch_root]
+    hidden += [home] if home != Path("/") else []
+    settings = Settings(
+        jobs=jobs,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        isolation=sandbox.choose(isolation, hidden),
+        scratch_root=scratch_root,
+    )
+    warning = "WARNING: " if settings.isolation.kind != "bwrap" else ""
+    print(f"{warning}isolation: {settings.isolation.description}.", file=sys.stderr)
+
+    try:
+        _grade_pending(pending, lessons, state, out_dir, settings, project)
+    finally:
+        shutil.rmtree(scratch_root, ignore_errors=True)
+    write_outputs(out_dir, state)
+    print(f"Wrote {out_dir / 'grades.csv'} and {out_dir / 'feedback'}/.")
+    for line in summary(state):
+        print(line)
+    return 0
