@@ -194,6 +194,12 @@ def inputs_hash(nb):
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
+def code_hash(nb):
+    """A hash of the code cells' sources: what the outputs depend on (prose does not)."""
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    return hashlib.sha256(json.dumps(code).encode()).hexdigest()
+
+
 # --- files and the manifest ----------------------------------------------------------
 def text_of(nb, fmt):
     import jupytext
@@ -281,7 +287,7 @@ def execute(nb, project):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = tidy_outputs(cell.outputs)
-    nb.metadata[RUN_KEY] = {"inputs": inputs_hash(nb), "mode": "ci" if config.ci_mode() else "full"}
+    nb.metadata[RUN_KEY] = {"inputs": code_hash(nb), "mode": "ci" if config.ci_mode() else "full"}
     return nb
 
 
@@ -329,7 +335,7 @@ def build_lesson(source, project, writer, run=False):
     stale = []
     if run:
         solution = execute(solution, project)
-    elif solution.metadata.get(RUN_KEY, {}).get("inputs") != inputs_hash(solution):
+    elif solution.metadata.get(RUN_KEY, {}).get("inputs") != code_hash(solution):
         stale.append(ipynb)
     if not ipynb.is_file() or run or inputs_hash(read_notebook(ipynb)) != inputs_hash(solution):
         writer.write(ipynb, text_of(solution, "ipynb"))

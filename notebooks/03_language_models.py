@@ -442,11 +442,11 @@ assert char_bits < char_unigram - 0.3, "the model should beat the context-free u
 
 # %% [markdown]
 # In full mode (a GRU of 256 units, 10 epochs over the 845,789 training characters in batches
-# of 64 windows) the held-out text reaches **2.10 bits per character (perplexity 4.28)**,
+# of 64 windows) the held-out text reaches **2.10 bits per character (perplexity 4.30)**,
 # against 6.25 bits for the uniform model and 4.80 for the unigram model; the training text
 # itself ends near 1.98 bits, so the model has begun to memorize. Training took 5.2 minutes
-# (311 s) and the whole notebook 9.2 minutes on a 2-core AMD EPYC CPU shared with other work
-# (TensorFlow 2.21, Keras 3.15, XLA on). CI mode trains a smaller model for a few seconds,
+# and the whole notebook 9.2 minutes on a quiet 2-core AMD EPYC CPU (TensorFlow 2.21, Keras
+# 3.15, XLA on); the stored run shared the CPU with four other jobs and took 790 s to train. CI mode trains a smaller model for a few seconds,
 # enough to beat the unigram model.
 
 # %% [markdown]
@@ -600,8 +600,8 @@ print(f"{word_model.count_params():,} parameters, trained in {word_seconds:.0f} 
 # character). Per **word** they are: the character model spends its bits per character times
 # the characters per word, spaces and line breaks included. The word model has it easier on
 # one point: for 6% of the words it only has to say `<unk>`, not spell them. In full mode the
-# word model reaches a held-out perplexity of about 109 per word (6.8 bits per word), against
-# 7.6 bits per word for the character model; CI mode trains it for a few seconds only.
+# word model reaches a held-out perplexity of about 135 per word (7.1 bits per word), against
+# 7.7 bits per word for the character model; CI mode trains it for a few seconds only.
 
 # %%
 word_bits = text.bits_per_char(word_model, word_held_out)  # bits per word token
@@ -675,7 +675,7 @@ for tau in (0.6, 1.0):
 # %% [markdown]
 # Most samples are names nobody in the list has, yet they look like names: the model learned
 # which letters start names, which follow which, and how names end. (In full mode the held-out
-# names score 2.97 bits per character.)
+# names score 2.95 bits per character.)
 
 # %% [markdown]
 # ## 10. A second language: Tang poems
@@ -740,10 +740,10 @@ print(
 )
 
 # %% [markdown]
-# In full mode (a GRU of 128 units, 10 epochs, about 100 s) the held-out poems score 7.67 bits
-# per character, against 9.23 for the unigram model and 12.02 for the uniform one; in the six
-# samples above, 29 of the 30 lines had five characters and 4 of the 6 poems exactly four or
-# eight lines (a sample that stops after two lines is a couplet, not a poem of the corpus).
+# In full mode (a GRU of 128 units, 10 epochs, about 100 s on a quiet CPU) the held-out poems
+# score 7.70 bits per character, against 9.23 for the unigram model and 12.02 for the uniform
+# one; in the six samples above, all 48 lines have five characters, though only 2 of the 6
+# poems stop after exactly four or eight lines (the others run on past the corpus' forms).
 # The model learned the line length from the text alone, by counting in its state
 # $a^{\langle t \rangle}$; the imagery (mountains, the moon, rivers, wind) comes from what the
 # poems talk about most.

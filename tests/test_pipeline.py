@@ -112,12 +112,17 @@ def test_execute_stores_outputs_and_check_is_then_clean(project, capsys):
     assert run_build(project, "--execute", "01_demo") == 0
     solution = read(project.solutions / "01_demo.ipynb")
     assert solution.cells[3].outputs[0]["text"] == "9\n"
-    assert solution.metadata[B.RUN_KEY]["inputs"] == B.inputs_hash(solution)
+    assert solution.metadata[B.RUN_KEY]["inputs"] == B.code_hash(solution)
     student = read(project.notebooks / "01_demo.ipynb")
     assert all(c.get("outputs", []) == [] for c in student.cells)
     assert B.RUN_KEY not in student.metadata
     capsys.readouterr()
     assert run_build(project, "--check") == 0
+    # Prose does not change what the code prints: editing it leaves the outputs current.
+    source = project.solutions / "01_demo.py"
+    source.write_text(source.read_text().replace("# A demo lesson", "# A demo lesson, reworded"))
+    assert run_build(project) == 0 and run_build(project, "--check") == 0
+    assert "reworded" in read(project.solutions / "01_demo.ipynb").cells[0].source
 
 
 # --- nothing a person wrote is lost ---------------------------------------------------------
