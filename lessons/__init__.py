@@ -18,6 +18,7 @@ from lessons.interop import from_keras, to_keras
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
 from lessons.rnn import SimpleRNNCell
 from lessons.seeding import set_seed
+from lessons.seq2seq import Seq2Seq  # also registers its layers for keras load_model
 
 __all__ = [
     "SimpleRNNCell",
@@ -27,6 +28,7 @@ __all__ = [
     "CoupledLSTMCell",
     "StackedRNN",
     "Zoneout",
+    "Seq2Seq",
     "from_keras",
     "to_keras",
     "set_seed",

@@ -11,6 +11,8 @@ next token. This module holds what such a model needs around it:
 
 - `CharVocab`, `WordVocab`: tokens <-> indices, with lesson 00's special tokens
   `<pad>` = 0, `<unk>` = 1, `<eos>` = 2 (`PAD`, `UNK`, `EOS`); `tokenize_words`.
+  With `bos=True` they also hold `<bos>` = 3 (`BOS`), the start token a
+  sequence-to-sequence decoder reads first (`lessons.seq2seq`).
 - `windows`: a `tf.data.Dataset` of (input, target) windows cut from a corpus,
   the target being the input shifted by one step.
 - `cross_entropy`, `perplexity`, `bits_per_char`: how well a model predicts
@@ -50,6 +52,7 @@ import numpy as np
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
 PAD, UNK, EOS = 0, 1, 2  # the special tokens' indices, as in lesson 00
+BOS_TOKEN, BOS = "<bos>", 3  # begin-of-sequence, after the three (only with bos=True)
 
 # A word is letters or digits, with inner apostrophes ("o'er", "i'll");
 # every other visible character (punctuation) is a token of its own.
@@ -161,6 +164,21 @@ class Vocab:
         """The index of `<eos>` (2), or None when the vocabulary has no special tokens."""
         return self._special(EOS)
 
+    @property
+    def bos(self):
+        """The index of `<bos>` (3), or None when the vocabulary was built without it."""
+        has = len(self.tokens) > BOS and self.tokens[BOS] == BOS_TOKEN and self.eos is not None
+        return BOS if has else None
+
+    @classmethod
+    def from_tokens(cls, tokens):
+        """A vocabulary of this class with exactly `tokens`, in that order (e.g. a saved one)."""
+        if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
+            raise TypeError("Argument `tokens` must be a list of strings.")
+        vocab = cls.__new__(cls)
+        Vocab.__init__(vocab, tokens)
+        return vocab
+
     def split(self, text):
         """`text` as a list of tokens (characters or words); subclasses define it."""
         raise NotImplementedError
@@ -261,6 +279,9 @@ class CharVocab(Vocab):
     Args:
         corpus: A string, or a list of strings (names, poems, lines).
         specials: Whether to put the three special tokens first. Default True.
+        bos: Whether to add `<bos>` (index 3) after them, the token a
+            sequence-to-sequence decoder starts from. Needs `specials=True`.
+            Default False.
 
     Example:
 
@@ -275,7 +296,7 @@ class CharVocab(Vocab):
 
     separator = ""
 
-    def __init__(self, corpus, specials=True):
+    def __init__(self, corpus, specials=True, bos=False):
         strings = _check_corpus_strings(corpus)
         characters = sorted(set().union(*map(set, strings)))
         if not characters:
@@ -283,12 +304,25 @@ class CharVocab(Vocab):
                 "Argument `corpus` is empty: a vocabulary needs at least one character."
             )
         specials = _check_bool("specials", specials)
-        super().__init__((list(SPECIAL_TOKENS) if specials else []) + characters)
+        head = _special_tokens(specials, bos)
+        super().__init__(head + characters)
 
     def split(self, text):
         if not isinstance(text, str):
             raise TypeError(f"Argument `text` must be a string, got {type(text).__name__}.")
         return list(text)
+
+
+def _special_tokens(specials, bos):
+    """The tokens a vocabulary starts with: <pad> <unk> <eos>, then <bos> if asked for."""
+    if not _check_bool("bos", bos):
+        return list(SPECIAL_TOKENS) if specials else []
+    if not specials:
+        raise ValueError(
+            "Argument `bos` is True but `specials` is False: <bos> comes after <pad>, <unk> "
+            "and <eos> (index 3), so build the vocabulary with specials=True."
+        )
+    return list(SPECIAL_TOKENS) + [BOS_TOKEN]
 
 
 def tokenize_words(text, lower=True):
@@ -335,6 +369,9 @@ class WordVocab(Vocab):
         corpus: A string (split with `tokenize_words`) or a list of word tokens.
         max_words: The number of words kept besides the 3 special tokens, so
             |V| <= max_words + 3; None keeps every word. Default None.
+        bos: Whether to add `<bos>` (index 3) after the special tokens, the
+            token a sequence-to-sequence decoder starts from (then
+            |V| <= max_words + 4). Default False.
 
     Example:
 
@@ -347,7 +384,7 @@ class WordVocab(Vocab):
 
     separator = " "
 
-    def __init__(self, corpus, max_words=None):
+    def __init__(self, corpus, max_words=None, bos=False):
         if isinstance(corpus, str):
             corpus = tokenize_words(corpus)
         elif not isinstance(corpus, (list, tuple)) or not all(isinstance(t, str) for t in corpus):
@@ -357,11 +394,12 @@ class WordVocab(Vocab):
             )
         if max_words is not None:
             max_words = _check_positive_int("max_words", max_words)
-        counts = collections.Counter(t for t in corpus if t not in SPECIAL_TOKENS)
+        head = _special_tokens(True, bos)
+        counts = collections.Counter(t for t in corpus if t not in head)
         if not counts:
             raise ValueError("Argument `corpus` is empty: it holds no words.")
         ranked = sorted(counts, key=lambda word: (-counts[word], word))
-        super().__init__(list(SPECIAL_TOKENS) + ranked[:max_words])
+        super().__init__(head + ranked[:max_words])
         self.counts = counts
 
     def split(self, text):
