@@ -464,6 +464,27 @@ def test_a_sampler_that_ignores_the_temperature_fails_the_chi_square_test():
     assert "temperature" in detail
 
 
+def test_gru_probes_catch_a_gate_used_the_wrong_way_round():
+    for exercise, name, old, swapped in (
+        (
+            "gru_call",
+            "MyGRUCell",
+            "H_t = Z_t * H_prev + (1.0 - Z_t) * H_tilde",
+            "H_t = (1.0 - Z_t) * H_prev + Z_t * H_tilde",
+        ),
+        (
+            "simplified_gru_call",
+            "SimplifiedGRUCell",
+            "c_t = gamma_u * c_tilde + (1.0 - gamma_u) * c_prev",
+            "c_t = gamma_u * c_prev + (1.0 - gamma_u) * c_tilde",
+        ),
+    ):
+        source = exercise_cells(REPO / "solutions" / "04_gru.py")[exercise]
+        assert old in source, exercise
+        status, _, detail = wrong("04_gru", exercise, name, source.replace(old, swapped))
+        assert status == "failed" and "differ" in detail, detail
+
+
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():
     from lessons.grading import compare, error_value, plain, unplain
 

@@ -1,0 +1,689 @@
+"""Checks for lesson 04 (the GRU): the simplified GRU's step and the full GRU's step.
+
+Both checks copy random weights into the student's cell and run it inside
+`keras.layers.RNN` on a padded batch of sequences that starts from a given
+state. Each part of the cell is tested on its own by forcing the other gates
+open or shut: a gate whose weights are 0 and whose bias is +40 is exactly 1 in
+float32 (σ(40) rounds to 1), and with a bias of −40 it is 0 (σ(−40) ≈ 4e-18).
+
+- `check_simplified_gru_call` (Andrew Ng's simplified GRU, update gate only):
+  Γ_u forced to 1 leaves the candidate c̃^<t> alone; Γ_u forced to 0 must pass
+  c^<t-1> on unchanged; then everything at once. Reference: NumPy from the
+  notes' equations.
+- `check_gru_call` (the slides' GRU, `reset_after=False`): Z_t = 0 and R_t = 1
+  leave the candidate H̃_t alone; R_t = 1 isolates the update gate; Z_t = 0
+  isolates the reset gate; then all gates at once. Reference: Keras'
+  `keras.layers.GRU(reset_after=False)` with the same weights (and NumPy, which
+  must agree with it).
+
+At the first time step that differs, the check recomputes that step from the
+same previous state with the usual mistakes (a gate used the wrong way round,
+the reset gate after the product with W_hh, a missing tanh, ...) and names the
+one that gives the student's numbers. Both cells must also run inside a
+compiled model (`model.predict`).
+"""
+
+import functools
+import re
+
+import keras
+import numpy as np
+
+from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+
+ATOL = 1e-5  # float32 arithmetic in the student's cell
+FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+# --- references -------------------------------------------------------------------
+def reference_simplified_step(x, c_prev, w):
+    """One step of the simplified GRU (notes, Andrew Ng), rows as examples, float64.
+
+    Γ_u = σ(x W_xu + c^<t-1> W_hu + b_u), c̃ = tanh(x W_xc + c^<t-1> W_hc + b_c),
+    c^<t> = Γ_u ∗ c̃ + (1 − Γ_u) ∗ c^<t-1>.
+    """
+    gamma_u = sigmoid(x @ w["W_xu"] + c_prev @ w["W_hu"] + w["b_u"])
+    c_tilde = np.tanh(x @ w["W_xc"] + c_prev @ w["W_hc"] + w["b_c"])
+    return gamma_u * c_tilde + (1.0 - gamma_u) * c_prev
+
+
+def reference_gru_step(X, H_prev, w):
+    """One step of the slides' GRU (`reset_after=False`), float64.
+
+    Z_t = σ(X_t W_xz + H_{t-1} W_hz + b_z), R_t = σ(X_t W_xr + H_{t-1} W_hr + b_r),
+    H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h), H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t.
+    """
+    Z = sigmoid(X @ w["W_xz"] + H_prev @ w["W_hz"] + w["b_z"])
+    R = sigmoid(X @ w["W_xr"] + H_prev @ w["W_hr"] + w["b_r"])
+    H_tilde = np.tanh(X @ w["W_xh"] + (R * H_prev) @ w["W_hh"] + w["b_h"])
+    return Z * H_prev + (1.0 - Z) * H_tilde
+
+
+def reference_sequence(step, X, w, mask=None, H_0=None):
+    """All states of a padded batch: a padded step keeps the previous state (as Keras does)."""
+    n, T, _ = X.shape
+    h = next(v.shape[-1] for k, v in w.items() if k.startswith("W_h"))
+    H = np.zeros((n, h)) if H_0 is None else np.asarray(H_0, np.float64)
+    mask = np.ones((n, T), dtype=bool) if mask is None else mask
+    states = np.zeros((n, T, h))
+    for t in range(T):
+        H = np.where(mask[:, t : t + 1], step(np.asarray(X[:, t], np.float64), H, w), H)
+        states[:, t] = H
+    return states
+
+
+def keras_gru_weights(w):
+    """The slides' nine GRU weights packed as Keras' GRU(reset_after=False) wants them.
+
+    Keras puts the gates side by side in the order z, r, h: kernel = [W_xz | W_xr | W_xh],
+    recurrent_kernel = [W_hz | W_hr | W_hh], bias = [b_z | b_r | b_h].
+    """
+    return [
+        np.concatenate([w[f"W_x{g}"] for g in "zrh"], axis=-1),
+        np.concatenate([w[f"W_h{g}"] for g in "zrh"], axis=-1),
+        np.concatenate([w[f"b_{g}"] for g in "zrh"], axis=-1),
+    ]
+
+
+# --- mistakes students make, as NumPy steps -------------------------------------------
+def _simplified_variant(
+    x, c, w, *, update="ng", gate=sigmoid, candidate=np.tanh, past_in_candidate=True
+):
+    """The simplified step with one thing changed (see SIMPLIFIED_MISTAKES)."""
+    gamma_u = gate(x @ w["W_xu"] + c @ w["W_hu"] + w["b_u"])
+    c_part = c @ w["W_hc"] if past_in_candidate else 0.0
+    c_tilde = candidate(x @ w["W_xc"] + c_part + w["b_c"])
+    return {
+        "ng": gamma_u * c_tilde + (1.0 - gamma_u) * c,
+        "reversed": gamma_u * c + (1.0 - gamma_u) * c_tilde,
+        "no gate": c_tilde,
+        "no 1 - gate": gamma_u * c_tilde + c,
+        "candidate only": gamma_u * c_tilde,
+    }[update]
+
+
+def _with(w, **changes):
+    """A copy of the weights dict `w` with some entries replaced."""
+    return {**w, **changes}
+
+
+def _transposed(name):
+    return lambda w: _with(w, **{name: w[name].T})
+
+
+def _zeroed(name):
+    return lambda w: _with(w, **{name: np.zeros_like(w[name])})
+
+
+def _swapped(a, b):
+    """Weights of parts `a` and `b` exchanged (e.g. the gate computed with the candidate's)."""
+    names = ("W_x{}", "W_h{}", "b_{}")
+    return lambda w: _with(
+        w,
+        **{n.format(a): w[n.format(b)] for n in names},
+        **{n.format(b): w[n.format(a)] for n in names},
+    )
+
+
+def _variant(step, transform=None, **options):
+    """A wrong step: `step` with `options`, on weights changed by `transform`."""
+    return lambda x, h, w: step(x, h, transform(w) if transform else w, **options)
+
+
+def _ignores_state(step):
+    return lambda x, h, w: step(x, np.zeros_like(h), w)
+
+
+SIMPLIFIED_MISTAKES = [
+    (
+        "Γ_u is used the wrong way round: it gates the old state, Γ_u ∗ c^<t-1> + (1 − Γ_u) "
+        "∗ c̃^<t>. In the notes' simplified GRU the update gate lets the candidate in: "
+        "c^<t> = Γ_u ∗ c̃^<t> + (1 − Γ_u) ∗ c^<t-1> (Γ_u ≈ 0 keeps the memory).",
+        _variant(_simplified_variant, update="reversed"),
+    ),
+    (
+        "the candidate has no tanh: c̃^<t> = tanh(x^<t> W_xc + c^<t-1> W_hc + b_c) (ops.tanh).",
+        _variant(_simplified_variant, candidate=lambda a: a),
+    ),
+    (
+        "sigmoid and tanh are swapped: the gate Γ_u uses σ (ops.sigmoid, between 0 and 1) and "
+        "the candidate c̃^<t> uses tanh (between −1 and 1).",
+        _variant(_simplified_variant, gate=np.tanh, candidate=sigmoid),
+    ),
+    (
+        "the candidate uses sigmoid; it uses tanh: c̃^<t> = tanh(x^<t> W_xc + c^<t-1> W_hc + b_c).",
+        _variant(_simplified_variant, candidate=sigmoid),
+    ),
+    (
+        "the gate Γ_u uses tanh; a gate uses the sigmoid σ (ops.sigmoid), so that it lies "
+        "between 0 and 1.",
+        _variant(_simplified_variant, gate=np.tanh),
+    ),
+    (
+        "the update gate is not used: you return c̃^<t> itself. Mix it with the old state: "
+        "c^<t> = Γ_u ∗ c̃^<t> + (1 − Γ_u) ∗ c^<t-1>.",
+        _variant(_simplified_variant, update="no gate"),
+    ),
+    (
+        "the old state is added without the factor (1 − Γ_u): c^<t> = Γ_u ∗ c̃^<t> + "
+        "(1 − Γ_u) ∗ c^<t-1>, a weighted average of the two.",
+        _variant(_simplified_variant, update="no 1 - gate"),
+    ),
+    (
+        "the old state is missing from the update: c^<t> = Γ_u ∗ c̃^<t> + (1 − Γ_u) ∗ c^<t-1> "
+        "has two terms.",
+        _variant(_simplified_variant, update="candidate only"),
+    ),
+    (
+        "the gate and the candidate use each other's weights: Γ_u uses W_xu, W_hu, b_u and "
+        "c̃^<t> uses W_xc, W_hc, b_c.",
+        _variant(_simplified_variant, _swapped("u", "c")),
+    ),
+    (
+        "the candidate ignores the past: it needs the term c^<t-1> W_hc.",
+        _variant(_simplified_variant, past_in_candidate=False),
+    ),
+    (
+        "W_hc is transposed: with rows as examples the product is ops.matmul(c_prev, self.W_hc).",
+        _variant(_simplified_variant, _transposed("W_hc")),
+    ),
+    (
+        "W_hu is transposed: with rows as examples the product is ops.matmul(c_prev, self.W_hu).",
+        _variant(_simplified_variant, _transposed("W_hu")),
+    ),
+    ("the candidate's bias b_c is missing.", _variant(_simplified_variant, _zeroed("b_c"))),
+    ("the gate's bias b_u is missing.", _variant(_simplified_variant, _zeroed("b_u"))),
+    (
+        "you ignore the state Keras passes in: c^<t-1> is states[0], not zeros.",
+        _ignores_state(reference_simplified_step),
+    ),
+]
+
+
+def _gru_variant(X, H, w, *, update="slides", reset="before", gate=sigmoid, candidate=np.tanh):
+    """The slides' GRU step with one thing changed (see GRU_MISTAKES)."""
+    Z = gate(X @ w["W_xz"] + H @ w["W_hz"] + w["b_z"])
+    R = gate(X @ w["W_xr"] + H @ w["W_hr"] + w["b_r"])
+    x_h, h_h = X @ w["W_xh"], H @ w["W_hh"]
+    pre_activation = {
+        "before": x_h + (R * H) @ w["W_hh"] + w["b_h"],
+        "after": x_h + R * h_h + w["b_h"],
+        "input": R * x_h + h_h + w["b_h"],
+        "input and bias": R * (x_h + w["b_h"]) + h_h,
+        "none": x_h + h_h + w["b_h"],
+        "inverted": x_h + ((1.0 - R) * H) @ w["W_hh"] + w["b_h"],
+        "no past": x_h + w["b_h"],
+    }[reset]
+    H_tilde = candidate(pre_activation)
+    return {
+        "slides": Z * H + (1.0 - Z) * H_tilde,
+        "ng": (1.0 - Z) * H + Z * H_tilde,
+        "none": H_tilde,
+    }[update]
+
+
+GRU_MISTAKES = [
+    (
+        "Z_t is used the wrong way round: (1 − Z_t) ⊙ H_{t-1} + Z_t ⊙ H̃_t is Andrew Ng's "
+        "convention (his Γ_u is 1 − Z_t). In the slides' form Z_t keeps the old state: "
+        "H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t.",
+        _variant(_gru_variant, update="ng"),
+    ),
+    (
+        "the reset gate is applied after the product with W_hh, R_t ⊙ (H_{t-1} W_hh): that is "
+        "the reset_after=True (cuDNN) form. The slides' form resets H_{t-1} first: "
+        "(R_t ⊙ H_{t-1}) W_hh.",
+        _variant(_gru_variant, reset="after"),
+    ),
+    (
+        "the reset gate multiplies the input term X_t W_xh; it acts on the past, "
+        "H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h).",
+        _variant(_gru_variant, reset="input"),
+    ),
+    (
+        "the reset gate multiplies the input term X_t W_xh + b_h; it acts on the past, "
+        "H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h).",
+        _variant(_gru_variant, reset="input and bias"),
+    ),
+    (
+        "the reset gate R_t is not used: the candidate should read (R_t ⊙ H_{t-1}) W_hh.",
+        _variant(_gru_variant, reset="none"),
+    ),
+    (
+        "the reset gate is used the wrong way round, (1 − R_t) ⊙ H_{t-1}; the candidate "
+        "reads (R_t ⊙ H_{t-1}) W_hh (R_t ≈ 0 forgets the past).",
+        _variant(_gru_variant, reset="inverted"),
+    ),
+    (
+        "the candidate H̃_t has no tanh: H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h).",
+        _variant(_gru_variant, candidate=lambda a: a),
+    ),
+    (
+        "sigmoid and tanh are swapped: the gates Z_t and R_t use σ (ops.sigmoid, between 0 and "
+        "1) and the candidate H̃_t uses tanh (between −1 and 1).",
+        _variant(_gru_variant, gate=np.tanh, candidate=sigmoid),
+    ),
+    (
+        "the candidate H̃_t uses sigmoid; it uses tanh.",
+        _variant(_gru_variant, candidate=sigmoid),
+    ),
+    (
+        "the gates use tanh; Z_t and R_t use the sigmoid σ (ops.sigmoid), so that they lie "
+        "between 0 and 1.",
+        _variant(_gru_variant, gate=np.tanh),
+    ),
+    (
+        "the update gate Z_t is not used: you return H̃_t itself. Mix it with the old state: "
+        "H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t.",
+        _variant(_gru_variant, update="none"),
+    ),
+    (
+        "the candidate ignores the past: it needs the term (R_t ⊙ H_{t-1}) W_hh.",
+        _variant(_gru_variant, reset="no past"),
+    ),
+    (
+        "Z_t and R_t use each other's weights: the update gate uses W_xz, W_hz, b_z and the "
+        "reset gate W_xr, W_hr, b_r.",
+        _variant(_gru_variant, _swapped("z", "r")),
+    ),
+    (
+        "the update gate's weights were used for the candidate (or the other way round): "
+        "H̃_t uses W_xh, W_hh, b_h and Z_t uses W_xz, W_hz, b_z.",
+        _variant(_gru_variant, _swapped("z", "h")),
+    ),
+    (
+        "W_hh is transposed: with rows as examples it is ops.matmul(R_t * H_prev, self.W_hh).",
+        _variant(_gru_variant, _transposed("W_hh")),
+    ),
+    (
+        "W_hz is transposed: with rows as examples it is ops.matmul(H_prev, self.W_hz).",
+        _variant(_gru_variant, _transposed("W_hz")),
+    ),
+    (
+        "W_hr is transposed: with rows as examples it is ops.matmul(H_prev, self.W_hr).",
+        _variant(_gru_variant, _transposed("W_hr")),
+    ),
+    ("the candidate's bias b_h is missing.", _variant(_gru_variant, _zeroed("b_h"))),
+    ("the update gate's bias b_z is missing.", _variant(_gru_variant, _zeroed("b_z"))),
+    ("the reset gate's bias b_r is missing.", _variant(_gru_variant, _zeroed("b_r"))),
+    (
+        "you ignore the state Keras passes in: H_{t-1} is states[0], not zeros.",
+        _ignores_state(reference_gru_step),
+    ),
+]
+
+
+# --- shared pieces ----------------------------------------------------------------
+def _numpy(value):
+    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+
+
+def _short(array):
+    return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
+
+
+def _random_weights(rng, d, h, parts):
+    """Random W_x·, W_h·, b_· for each part; the W_h· surely not symmetric."""
+    weights = {}
+    for p in parts:
+        W_h = rng.normal(0.0, 0.6, size=(h, h))
+        W_h[0, -1] += 1.0  # W and Wᵀ must give different numbers
+        weights[f"W_x{p}"] = rng.normal(0.0, 0.6, size=(d, h))
+        weights[f"W_h{p}"] = W_h
+        weights[f"b_{p}"] = rng.normal(0.0, 0.5, size=h)
+    return weights
+
+
+def _forced(weights, part, value):
+    """The gate `part` forced to `value` (1 or 0): weights 0, bias ±FORCE."""
+    w = dict(weights)
+    w[f"W_x{part}"] = np.zeros_like(w[f"W_x{part}"])
+    w[f"W_h{part}"] = np.zeros_like(w[f"W_h{part}"])
+    w[f"b_{part}"] = np.full_like(w[f"b_{part}"], FORCE if value == 1 else -FORCE)
+    return w
+
+
+def _make_cell(cell_class, units, input_dim, names):
+    """Instantiate and build the student's cell; say plainly what is missing."""
+    __tracebackhide__ = True
+    cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
+    run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
+    listed = ", ".join(names)
+    for name in names:
+        shape = (input_dim, units) if name.startswith("W_x") else (units,)
+        shape = (units, units) if name.startswith("W_h") else shape
+        weight = getattr(cell, name, None)
+        expect(
+            weight is not None,
+            f"The cell has no weight `{name}` after `build`. Keep the `build` method of the "
+            f"exercise as it was given: it creates {listed}.",
+        )
+        expect(
+            tuple(weight.shape) == shape,
+            f"`{name}` has shape {tuple(weight.shape)}; with {input_dim} input features and "
+            f"{units} units it should be {shape}. Keep the `build` method as it was given.",
+        )
+    return cell
+
+
+def _set_weights(cell, weights):
+    for name, value in weights.items():
+        getattr(cell, name).assign(np.asarray(value, dtype="float32"))
+
+
+def _step(cell, X, H_prev, call, names):
+    """One direct call of the student's cell; check what it returns, not its numbers."""
+    __tracebackhide__ = True
+    state, new, _ = names
+    X, H_prev = np.asarray(X, "float32"), np.asarray(H_prev, "float32")
+    try:
+        result = run_student_code(cell, X, [H_prev], what=call)
+    except CheckFailed as failure:
+        if "not written yet" in str(failure):
+            raise
+        raise CheckFailed(
+            f"{failure} Remember: `states` is a list holding one tensor, so {state} is "
+            "`states[0]`; rows are examples, so every product is (rows) @ (weight), e.g. "
+            "ops.matmul(inputs, W_x·) with inputs (n, d) and W_x· (d, h); use keras.ops "
+            "(ops.matmul, ops.sigmoid, ops.tanh) on the cell's weights."
+        ) from None
+    expect(
+        isinstance(result, (tuple, list)) and len(result) == 2,
+        f"{call} should return a pair: the output and the list of new states, "
+        f"`return {new}, [{new}]`. It returned {type(result).__name__}"
+        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        + ".",
+    )
+    output, new_states = result
+    if isinstance(new_states, (tuple, list)):
+        expect(
+            len(new_states) == 1,
+            f"{call}: the new states should be a list with one tensor, [{new}]; got "
+            f"{len(new_states)} tensors.",
+        )
+        new_states = new_states[0]
+    output, new_state = _numpy(output), _numpy(new_states)
+    expected_shape = (X.shape[0], H_prev.shape[1])
+    expect(
+        output.shape != (1, *expected_shape),
+        f"{call}: the output has shape {output.shape}, one axis too many: you used the list "
+        f"`states` itself where {state} belongs. It is `states[0]`.",
+    )
+    expect(
+        output.shape == expected_shape,
+        f"{call}: the new state should have shape (n, h) = {expected_shape}, got "
+        f"{output.shape}. Check the order in the products: inputs (n, d) @ W_x· (d, h) and "
+        f"{state} (n, h) @ W_h· (h, h).",
+    )
+    expect(
+        new_state.shape == output.shape and np.allclose(new_state, output, atol=ATOL),
+        f"{call}: the new state should be the output itself (return `{new}, [{new}]`), but the "
+        "state you returned differs from the output.",
+    )
+
+
+def _error_text(error, limit=200):
+    """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("Arguments received"):
+            break
+        if line.strip() and not line.startswith("Exception encountered"):
+            lines.append(line.strip())
+    text = " ".join(lines).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _run_in_keras(fn, what):
+    """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
+    __tracebackhide__ = True
+    try:
+        return fn()
+    except NotImplementedError:
+        raise CheckFailed(
+            "Your cell's call is not written yet: replace `raise NotImplementedError()`."
+        ) from None
+    except Exception as error:
+        raise CheckFailed(
+            f"Your cell works when called directly but fails {what}: "
+            f"{type(error).__name__}: {_error_text(error)}. There Keras traces `call` into a "
+            "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh), "
+            "not NumPy, inside call."
+        ) from None
+
+
+class _Case:
+    """A padded batch of sequences, its lengths, and a given initial state."""
+
+    def __init__(self, rng, d, h):
+        n, T = 4, 6
+        self.X = rng.normal(size=(n, T, d)).astype("float32")
+        self.lengths = np.array([T, 3, 1, 5])
+        self.mask = np.arange(T)[None, :] < self.lengths[:, None]
+        self.H_0 = rng.normal(0.0, 0.8, size=(n, h)).astype("float32")
+
+
+def _mistake_states(mistake, case, weights):
+    return reference_sequence(mistake, case.X, weights, case.mask, case.H_0)
+
+
+def _still_possible(mistakes, case, weights, right):
+    """The mistakes that also give `right` on this test: a cell that passed may still make them."""
+    return [
+        (message, mistake)
+        for message, mistake in mistakes
+        if np.allclose(_mistake_states(mistake, case, weights), right, atol=1e-4)
+    ]
+
+
+def _compare(test, got, want, case, weights, mistakes, where_to_look, names):
+    """Fail at the earliest time step where `got` differs from `want`; name the mistake.
+
+    `mistakes` holds only those not ruled out by the tests passed before: each is
+    recomputed from the same previous state, and the ones that give the student's
+    numbers there (and differ from the right ones) are named.
+    """
+    __tracebackhide__ = True
+    state, new, _ = names
+    expect(
+        got.shape == want.shape,
+        f"{test}: keras.layers.RNN(your cell, return_sequences=True) should give states of "
+        f"shape (n, T, h) = {want.shape}, got {got.shape}.",
+    )
+    wrong = np.argwhere(~np.isclose(got, want, atol=ATOL).all(axis=-1))  # (sequence, step)
+    if not len(wrong):
+        return
+    i, t = map(int, wrong[np.argmin(wrong[:, 1])])  # the earliest step that differs
+    previous = case.H_0[i : i + 1] if t == 0 else want[i : i + 1, t - 1]
+    x_t = case.X[i : i + 1, t].astype(np.float64)
+    right, theirs = want[i, t], got[i, t]
+    named = []
+    for message, mistake in mistakes:
+        value = mistake(x_t, np.asarray(previous, np.float64), weights)[0]
+        if not np.allclose(value, right, atol=1e-4) and np.allclose(value, theirs, atol=1e-4):
+            named.append(message)
+    where = (
+        f"{test}: sequence {i} (length {case.lengths[i]}) first differs at time step t = {t + 1}."
+    )
+    values = f"\nExpected {new} = {_short(right)},\ngot {_short(theirs)}."
+    if named:
+        diagnosis = " It looks like " + named[0] + "".join(f" (Or: {m})" for m in named[1:])
+    elif t > 0:
+        diagnosis = (
+            " The earlier steps were right, so the state is not carried from step to step: "
+            f"use states[0] ({state}) and return the new state in the list of states."
+        )
+    else:
+        diagnosis = " " + where_to_look
+    raise CheckFailed(where + diagnosis + values)
+
+
+def _run_tests(cell, layer, case, tests, reference, mistakes, names, keras_twin=None):
+    """Each test: set its weights, run the student's cell in keras.layers.RNN, compare."""
+    __tracebackhide__ = True
+    for test, w, where_to_look, success in tests:
+        _set_weights(cell, w)
+        got = _numpy(
+            _run_in_keras(
+                lambda: layer(case.X, mask=case.mask, initial_state=[case.H_0]),
+                "inside keras.layers.RNN (padded sequences)",
+            )
+        )
+        want = reference_sequence(reference, case.X, w, case.mask, case.H_0)
+        if keras_twin is not None:  # the judge is Keras; NumPy must agree with it
+            numpy_want, want = want, keras_twin(w, case)
+            assert np.allclose(want, numpy_want, atol=ATOL)
+        start = f"Padded sequences in keras.layers.RNN from a given {names[2]}"
+        _compare(f"{start}, {test}", got, want, case, w, mistakes, where_to_look, names)
+        mistakes = _still_possible(mistakes, case, w, want)
+        passed(f"{success}, at every step of padded sequences")
+
+
+def _check_compiled(cell_class, names, reference, rng):
+    """The cell must also run in a compiled graph (model.predict), at another size."""
+    __tracebackhide__ = True
+    d, h, n, T = 5, 1, 3, 4
+    cell = _make_cell(cell_class, h, d, names)
+    parts = sorted({name[-1] for name in names})
+    weights = _random_weights(rng, d, h, parts)
+    _set_weights(cell, weights)
+    model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
+    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
+    X = rng.normal(size=(n, T, d)).astype("float32")
+    got = _run_in_keras(
+        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)"
+    )
+    want = reference_sequence(reference, X, weights)[:, -1]
+    expect(
+        np.allclose(got, want, atol=ATOL),
+        f"Inside a compiled model (model.predict) with d = {d} features and h = {h} unit, the "
+        f"final states should be {_short(want.ravel())}, got {_short(np.ravel(got))}.",
+    )
+    passed(f"inside a compiled model (model.predict), with d = {d} and h = {h}")
+
+
+# --- exercise: simplified_gru_call ------------------------------------------------------
+SIMPLIFIED_NAMES = ("W_xu", "W_hu", "b_u", "W_xc", "W_hc", "b_c")
+SIMPLIFIED_STATE = ("c^<t-1>", "c^<t>", "c^<0>")
+SIMPLIFIED_CANDIDATE = "c̃^<t> = tanh(x^<t> W_xc + c^<t-1> W_hc + b_c)"
+SIMPLIFIED_UPDATE = "c^<t> = Γ_u ∗ c̃^<t> + (1 − Γ_u) ∗ c^<t-1>"
+
+
+def check_simplified_gru_call(cell_class):
+    """Check the `call` of a simplified GRU cell (update gate only, Andrew Ng's form)."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(404)
+    d, h = 3, 4
+    cell = _make_cell(cell_class, h, d, SIMPLIFIED_NAMES)
+    weights = _random_weights(rng, d, h, "uc")
+    _set_weights(cell, weights)
+    _step(
+        cell,
+        rng.normal(size=(2, d)),
+        rng.normal(size=(2, h)),
+        "cell(x_t, [c_prev])",
+        SIMPLIFIED_STATE,
+    )
+    case = _Case(rng, d, h)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    tests = [
+        (
+            "Γ_u forced to 1 (gate weights 0, b_u = +40), so c^<t> = c̃^<t>",
+            _forced(weights, "u", 1),
+            f"With Γ_u = 1 the new state is the candidate alone: look at {SIMPLIFIED_CANDIDATE}.",
+            "the candidate alone (Γ_u = 1): c^<t> = c̃^<t>",
+        ),
+        (
+            "Γ_u forced to 0 (gate weights 0, b_u = −40), so c^<t> = c^<t-1>",
+            _forced(weights, "u", 0),
+            "With Γ_u = 0 the memory must pass unchanged, c^<t> = c^<t-1>: look at "
+            f"{SIMPLIFIED_UPDATE}.",
+            "the memory kept (Γ_u = 0): c^<t> = c^<t-1>",
+        ),
+        (
+            "random weights (every part at work)",
+            weights,
+            f"Look at the update gate Γ_u = σ(x^<t> W_xu + c^<t-1> W_hu + b_u) and at "
+            f"{SIMPLIFIED_UPDATE}.",
+            "the whole step, Γ_u = σ(...) and " + SIMPLIFIED_UPDATE,
+        ),
+    ]
+    _run_tests(
+        cell, layer, case, tests, reference_simplified_step, SIMPLIFIED_MISTAKES, SIMPLIFIED_STATE
+    )
+    _check_compiled(cell_class, SIMPLIFIED_NAMES, reference_simplified_step, rng)
+    all_passed("simplified_gru_call")
+
+
+# --- exercise: gru_call ------------------------------------------------------------------
+GRU_NAMES = ("W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h")
+GRU_STATE = ("H_{t-1}", "H_t", "H_0")
+GRU_CANDIDATE = "H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h)"
+
+
+_KERAS_STATES = {}  # the check's fixed cases give the same Keras outputs every time: keep them
+
+
+def _keras_gru_states(w, case, h):
+    """keras.layers.GRU(reset_after=False) with the weights `w`, on the padded batch."""
+    key = tuple((name, w[name].tobytes()) for name in sorted(w))
+    key += (case.X.tobytes(), case.mask.tobytes(), case.H_0.tobytes())
+    if key not in _KERAS_STATES:
+        gru = keras.layers.GRU(h, return_sequences=True, reset_after=False)
+        gru.build((None, None, case.X.shape[-1]))
+        gru.set_weights([a.astype("float32") for a in keras_gru_weights(w)])
+        _KERAS_STATES[key] = _numpy(gru(case.X, mask=case.mask, initial_state=[case.H_0]))
+    return _KERAS_STATES[key]
+
+
+def check_gru_call(cell_class):
+    """Check the `call` of a full GRU cell in the slides' form (`reset_after=False`)."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(4004)
+    d, h = 3, 4
+    cell = _make_cell(cell_class, h, d, GRU_NAMES)
+    weights = _random_weights(rng, d, h, "zrh")
+    _set_weights(cell, weights)
+    _step(cell, rng.normal(size=(2, d)), rng.normal(size=(2, h)), "cell(X_t, [H_prev])", GRU_STATE)
+    case = _Case(rng, d, h)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    tests = [
+        (
+            "the candidate alone: Z_t forced to 0 and R_t to 1 (their weights 0, b_z = −40, "
+            "b_r = +40), so H_t = H̃_t",
+            _forced(_forced(weights, "z", 0), "r", 1),
+            f"With Z_t = 0 and R_t = 1 the new state is the candidate alone: look at "
+            f"{GRU_CANDIDATE}.",
+            "the candidate alone (Z_t = 0, R_t = 1): H_t = H̃_t",
+        ),
+        (
+            "the update gate: R_t forced to 1 (its weights 0, b_r = +40)",
+            _forced(weights, "r", 1),
+            "The candidate was right when Z_t = 0, so look at the update gate Z_t = "
+            "σ(X_t W_xz + H_{t-1} W_hz + b_z) and at H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t.",
+            "the update gate (R_t = 1): Z_t and H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t",
+        ),
+        (
+            "the reset gate: Z_t forced to 0 (its weights 0, b_z = −40), so H_t = H̃_t",
+            _forced(weights, "z", 0),
+            "The candidate was right when R_t = 1, so look at the reset gate R_t = "
+            f"σ(X_t W_xr + H_{{t-1}} W_hr + b_r) and where it enters: {GRU_CANDIDATE}.",
+            "the reset gate (Z_t = 0): R_t and (R_t ⊙ H_{t-1}) W_hh",
+        ),
+        (
+            "all gates at work (random weights)",
+            weights,
+            "Each gate was right on its own; look at how they combine in "
+            "H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t.",
+            "all gates at work: equal to keras.layers.GRU(reset_after=False) with the same weights",
+        ),
+    ]
+    twin = functools.partial(_keras_gru_states, h=h)
+    _run_tests(cell, layer, case, tests, reference_gru_step, GRU_MISTAKES, GRU_STATE, twin)
+    _check_compiled(cell_class, GRU_NAMES, reference_gru_step, rng)
+    all_passed("gru_call")
