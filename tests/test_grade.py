@@ -485,6 +485,15 @@ def test_gru_probes_catch_a_gate_used_the_wrong_way_round():
         assert status == "failed" and "differ" in detail, detail
 
 
+def test_bidirectional_probes_catch_padding_reversed_to_the_front():
+    source = exercise_cells(REPO / "solutions" / "07_bidirectional.py")["reverse_padded"]
+    old = "out[i, :length] = X[i, :length][::-1]"
+    assert old in source
+    flipped = source.replace(old, "out[i] = X[i][::-1]")
+    status, _, detail = wrong("07_bidirectional", "reverse_padded", "reverse_padded", flipped)
+    assert status == "failed", detail
+
+
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():
     from lessons.grading import compare, error_value, plain, unplain
 
