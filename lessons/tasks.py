@@ -38,3 +38,65 @@ def adding_problem(n, length, seed=0):
 
 
 ADDING_BASELINE_MSE = 1.0 / 6.0
+
+
+def _check_int(name, value, minimum):
+    """`value` as an int if it is an integer >= `minimum`, else raise naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"Argument `{name}` must be an integer >= {minimum}, got {value!r} "
+            f"of type {type(value).__name__}."
+        )
+    if value < minimum:
+        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def copy_problem(n, delay, k=1, alphabet=8, seed=0):
+    """The copy (remember) task: read k symbols, wait `delay` blank steps, write them back.
+
+    Each sequence has 2k + delay steps of `alphabet + 1` features. The first k
+    steps show k random symbols (one-hot in the first `alphabet` features); the
+    next `delay` steps are blank (all zeros); during the last k steps the extra
+    feature is 1, the cue "recall now", and nothing else is shown. The targets
+    are the k symbols in their order, to be produced at those last k steps. So
+    the first symbol must be held for k + delay steps. A model that does not
+    remember can only guess: accuracy 1/alphabet (error 1 − 1/alphabet, the
+    trivial baseline, `copy_baseline_error`), cross-entropy log(alphabet).
+
+    Args:
+        n: Number of sequences.
+        delay: T, the number of blank steps between the symbols and the cue (>= 0).
+        k: Symbols to remember per sequence. Default 1.
+        alphabet: Number of distinct symbols (>= 2). Default 8.
+        seed: Seed for NumPy's generator.
+
+    Returns:
+        `(x, y)`: x float32 of shape `(n, 2k + delay, alphabet + 1)`, y int32 of
+        shape `(n, k)` with values in 0..alphabet-1 (y[i, j] is the symbol shown
+        at step j, to be written at step k + delay + j).
+
+    Example:
+
+    >>> x, y = copy_problem(2, delay=4, k=2, alphabet=3)
+    >>> x.shape, y.shape
+    ((2, 8, 4), (2, 2))
+    >>> bool((x[:, :2, :3].argmax(-1) == y).all())
+    True
+    """
+    n = _check_int("n", n, 1)
+    delay = _check_int("delay", delay, 0)
+    k = _check_int("k", k, 1)
+    alphabet = _check_int("alphabet", alphabet, 2)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, alphabet, size=(n, k)).astype(np.int32)
+    x = np.zeros((n, 2 * k + delay, alphabet + 1), dtype=np.float32)
+    rows, steps = np.arange(n)[:, None], np.arange(k)[None, :]
+    x[rows, steps, y] = 1.0  # the symbols, one-hot, at steps 0..k-1
+    x[:, k + delay :, alphabet] = 1.0  # the cue at the last k steps
+    return x, y
+
+
+def copy_baseline_error(alphabet=8):
+    """The copy task's error rate when guessing: 1 − 1/alphabet (0.875 for 8 symbols)."""
+    return 1.0 - 1.0 / _check_int("alphabet", alphabet, 2)

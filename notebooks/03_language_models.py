@@ -446,8 +446,8 @@ assert char_bits < char_unigram - 0.3, "the model should beat the context-free u
 # against 6.25 bits for the uniform model and 4.80 for the unigram model; the training text
 # itself ends near 1.98 bits, so the model has begun to memorize. Training took 5.2 minutes
 # and the whole notebook 9.2 minutes on a quiet 2-core AMD EPYC CPU (TensorFlow 2.21, Keras
-# 3.15, XLA on); the stored run shared the CPU with four other jobs and took 790 s to train. CI mode trains a smaller model for a few seconds,
-# enough to beat the unigram model.
+# 3.15, XLA on); the stored run shared the CPU with four other jobs and took 790 s to train.
+# CI mode trains a smaller model for a few seconds, enough to beat the unigram model.
 
 # %% [markdown]
 # ## 7. Sampling new text

@@ -494,6 +494,29 @@ def test_bidirectional_probes_catch_padding_reversed_to_the_front():
     assert status == "failed", detail
 
 
+def test_deep_rnn_probes_catch_a_skip_added_before_the_layer():
+    source = exercise_cells(REPO / "solutions" / "06_deep_rnn.py")["residual_stack"]
+    old = "U = rnn(U) + skip"
+    assert old in source
+    before = source.replace(old, "U = rnn(U + skip)")
+    status, _, detail = wrong("06_deep_rnn", "residual_stack", "residual_stack", before)
+    assert status in ("failed", "error"), detail
+
+
+def test_lstm_probes_catch_a_missing_tanh_and_markers_in_one_half():
+    cells = exercise_cells(REPO / "solutions" / "05_lstm.py")
+    old = "H_t = O_t * ops.tanh(C_t)"
+    assert old in cells["lstm_call"]
+    no_tanh = cells["lstm_call"].replace(old, "H_t = O_t * C_t")
+    status, _, detail = wrong("05_lstm", "lstm_call", "MyLSTMCell", no_tanh)
+    assert status == "failed", detail
+    old = "second = rng.integers(half, length, size=n)"
+    assert old in cells["adding_problem_data"]
+    one_half = cells["adding_problem_data"].replace(old, "second = (first + 1) % half")
+    status, _, detail = wrong("05_lstm", "adding_problem_data", "adding_problem_data", one_half)
+    assert status == "failed" and "half" in detail, detail
+
+
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():
     from lessons.grading import compare, error_value, plain, unplain
 

@@ -1,0 +1,129 @@
+"""Hidden tests for lesson 05 (the LSTM): the LSTM step, the coupled variant's step, and
+the adding problem's data generator.
+
+The cells get weights drawn from the seed and run one step and a masked
+sequence inside `keras.layers.RNN`, once with random weights and once with
+the forget gate pinned shut (C_t then holds only the new candidate), which
+separates a wrong gate from a wrong cell update. The data generator is
+random, so its probe returns properties over many samples (shapes, markers,
+targets, uniform values and positions) that a correct generator has for any
+seed, never the arrays themselves.
+"""
+
+import numpy as np
+
+from lessons.grading import compare, lookup
+
+PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
+
+
+def _run_cell(cell_class, gates, rng, force=None):
+    import keras
+
+    n, T, d, h = 3, 6, 4, 5
+    weights = {}
+    for g in gates:
+        weights[f"W_x{g}"] = rng.normal(0, 0.6, (d, h)).astype("float32")
+        weights[f"W_h{g}"] = rng.normal(0, 0.6, (h, h)).astype("float32")
+        weights[f"b_{g}"] = rng.normal(0, 0.5, h).astype("float32")
+    if force is not None:  # a gate pinned by its bias: σ(±40) is 1 or 0 in float32
+        gate, value = force
+        weights[f"W_x{gate}"][:] = 0.0
+        weights[f"W_h{gate}"][:] = 0.0
+        weights[f"b_{gate}"][:] = 40.0 if value == 1 else -40.0
+    X_t = rng.normal(size=(n, d)).astype("float32")
+    states = [rng.normal(0, 0.5, (n, h)).astype("float32") for _ in range(2)]
+    X = rng.normal(size=(n, T, d)).astype("float32")
+    mask = np.arange(T)[None, :] < np.array([T, 2, 4])[:, None]
+
+    rnn = keras.layers.RNN(cell_class(h), return_sequences=True, return_state=True)
+    rnn.build((None, None, d))
+    for name, value in weights.items():
+        getattr(rnn.cell, name).assign(value)
+    out, new_states = rnn.cell(X_t, states)
+    sequence, H_T, C_T = rnn(X, mask=mask)
+    return {
+        "one step: H_t": np.asarray(out),
+        "one step: [H_t, C_t]": [np.asarray(s) for s in new_states],
+        "a masked sequence: the outputs": np.asarray(sequence),
+        "a masked sequence: the final C_t": np.asarray(C_T),
+    }
+
+
+def probe_lstm_call(namespace, seed):
+    cell_class = lookup(namespace, "MyLSTMCell")
+    return {
+        "cell": {
+            "random weights": _run_cell(cell_class, "ifco", np.random.default_rng([seed, 0])),
+            "the forget gate shut (F_t = 0)": _run_cell(
+                cell_class, "ifco", np.random.default_rng([seed, 1]), force=("f", 0)
+            ),
+        }
+    }
+
+
+def probe_coupled_lstm_call(namespace, seed):
+    cell_class = lookup(namespace, "MyCoupledLSTMCell")
+    return {
+        "cell": {
+            "random weights": _run_cell(cell_class, "fco", np.random.default_rng([seed, 0])),
+            "the forget gate open (F_t = 1: C_t keeps C_{t-1})": _run_cell(
+                cell_class, "fco", np.random.default_rng([seed, 1]), force=("f", 1)
+            ),
+        }
+    }
+
+
+def _chi_square_ok(counts):
+    """Are `counts` plausible draws of a uniform distribution? (p > 1e-6, by scipy-free bound)"""
+    counts = np.asarray(counts, dtype=float)
+    expected = counts.sum() / len(counts)
+    statistic = ((counts - expected) ** 2 / expected).sum()
+    k = len(counts) - 1
+    return bool(statistic < k + 12 * np.sqrt(2 * k))  # far in the tail of chi2(k)
+
+
+def probe_adding_problem_data(namespace, seed):
+    adding_problem_data = lookup(namespace, "adding_problem_data")
+    n, length = 4000, 10
+    x, y = adding_problem_data(n, length, np.random.default_rng(seed))
+    x, y = np.asarray(x), np.asarray(y)
+    shapes = {"x": list(x.shape), "y": list(y.shape), "x float32": str(x.dtype) == "float32"}
+    if x.shape != (n, length, 2) or y.shape != (n, 1):
+        return {"data": {"shapes": shapes}}
+    values, markers = x[..., 0], x[..., 1]
+    half = length // 2
+    first, second = markers[:, :half].argmax(axis=1), half + markers[:, half:].argmax(axis=1)
+    rows = np.arange(n)
+    odd = adding_problem_data(3, 3, np.random.default_rng(seed + 1))
+    return {
+        "data": {
+            "shapes": shapes,
+            "markers are 0 or 1": bool(np.isin(markers, (0.0, 1.0)).all()),
+            "one marker in each half": bool(
+                (markers[:, :half].sum(axis=1) == 1).all()
+                and (markers[:, half:].sum(axis=1) == 1).all()
+            ),
+            "y = the sum of the two marked values": bool(
+                np.allclose(y[:, 0], values[rows, first] + values[rows, second], atol=1e-5)
+            ),
+            "values uniform on [0, 1)": bool(
+                values.min() >= 0
+                and values.max() < 1
+                and _chi_square_ok(np.histogram(values, bins=10, range=(0, 1))[0])
+            ),
+            "marker positions uniform in each half": _chi_square_ok(
+                np.bincount(first, minlength=half)
+            )
+            and _chi_square_ok(np.bincount(second - half, minlength=length - half)),
+            "an odd length (3)": [list(np.shape(odd[0])), list(np.shape(odd[1]))],
+        }
+    }
+
+
+def compare_lstm_call(student, reference):
+    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+
+
+def compare_coupled_lstm_call(student, reference):
+    return compare(student, reference, rtol=1e-4, atol=1e-5)

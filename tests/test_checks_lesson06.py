@@ -1,0 +1,302 @@
+"""Lesson 06: reference solutions pass every check, wrong ones are caught and named.
+
+The reference solutions are the exercise cells of `solutions/06_deep_rnn.py`, executed on
+their own (with the imports of the lesson's first code cell). The wrong implementations are
+mistakes students make; each must raise `CheckFailed` with a message that names the problem.
+"""
+
+from pathlib import Path
+
+import keras
+import lesson_source
+import numpy as np
+import pytest
+from keras import ops
+
+import lessons
+from lessons.checks import CheckFailed
+from lessons.checks import lesson06 as checks
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "solutions" / "06_deep_rnn.py"
+CHECKS = {
+    "deep_rnn_forward": ("deep_rnn_forward", checks.check_deep_rnn_forward),
+    "residual_stack": ("residual_stack", checks.check_residual_stack),
+    "dense_stack": ("dense_stack", checks.check_dense_stack),
+}
+
+
+def exercise_cells():
+    return lesson_source.exercise_cells(LESSON)
+
+
+def run_cells(sources):
+    return lesson_source.run_cells(
+        LESSON, sources, prelude="import keras\nimport numpy as np\nfrom keras import ops\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return run_cells(exercise_cells().values())
+
+
+def test_exercise_cells_match_the_header_and_the_checks():
+    lesson_source.assert_exercises_match(LESSON, CHECKS)
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_reference_solution_passes(exercise, solution, capsys):
+    name, check = CHECKS[exercise]
+    check(solution[name])
+    assert f"All checks passed for {exercise}." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_unwritten_exercise_says_to_write_it(exercise):
+    name, check = CHECKS[exercise]
+    stub = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check(stub[name])
+
+
+def assert_caught(check, function, words):
+    with pytest.raises(CheckFailed) as failure:
+        check(function)
+    for word in words:
+        assert word in str(failure.value), str(failure.value)
+
+
+# --- wrong stacked forward passes ------------------------------------------------------------
+def _start(cells, n):
+    return [cell.get_initial_state(batch_size=n) for cell in cells]
+
+
+def forward_every_layer_reads_x(cells, X):
+    states, outputs = _start(cells, X.shape[0]), [[] for _ in cells]
+    for t in range(X.shape[1]):
+        for j, cell in enumerate(cells):
+            out, states[j] = cell(X[:, t], states[j])
+            outputs[j].append(out)
+    return [ops.stack(H, axis=1) for H in outputs]
+
+
+def forward_layers_read_one_step_late(cells, X):
+    """Layer j reads what layer j-1 output at the previous step (a stale `below`)."""
+    n = X.shape[0]
+    states, outputs = _start(cells, n), [[] for _ in cells]
+    previous = [np.zeros((n, cell.units), "float32") for cell in cells]
+    for t in range(X.shape[1]):
+        for j, cell in enumerate(cells):
+            inputs = X[:, t] if j == 0 else previous[j - 1]
+            out, states[j] = cell(inputs, states[j])
+            outputs[j].append(out)
+        previous = [H[-1] for H in outputs]
+    return [ops.stack(H, axis=1) for H in outputs]
+
+
+def forward_state_not_carried(cells, X):
+    outputs = [[] for _ in cells]
+    for t in range(X.shape[1]):
+        below = X[:, t]
+        for j, cell in enumerate(cells):
+            below, _ = cell(below, cell.get_initial_state(batch_size=X.shape[0]))
+            outputs[j].append(below)
+    return [ops.stack(H, axis=1) for H in outputs]
+
+
+def forward_one_shared_state(cells, X):
+    states, outputs = cells[0].get_initial_state(batch_size=X.shape[0]), [[] for _ in cells]
+    for t in range(X.shape[1]):
+        below = X[:, t]
+        for j, cell in enumerate(cells):
+            below, states = cell(below, states)
+            outputs[j].append(below)
+    return [ops.stack(H, axis=1) for H in outputs]
+
+
+def forward_top_first(cells, X):
+    return _reference_forward(cells, X)[::-1]
+
+
+def forward_top_only(cells, X):
+    return _reference_forward(cells, X)[-1]
+
+
+def forward_time_major(cells, X):
+    return [ops.transpose(H, (1, 0, 2)) for H in _reference_forward(cells, X)]
+
+
+def _reference_forward(cells, X):
+    states, outputs = _start(cells, X.shape[0]), [[] for _ in cells]
+    for t in range(X.shape[1]):
+        below = X[:, t]
+        for j, cell in enumerate(cells):
+            below, states[j] = cell(below, states[j])
+            outputs[j].append(below)
+    return [ops.stack(H, axis=1) for H in outputs]
+
+
+@pytest.mark.parametrize(
+    "function, words",
+    [
+        (forward_every_layer_reads_x, ["layer 2 reads X_t", "H_t^{j-1}"]),
+        (forward_layers_read_one_step_late, ["layer 2 reads H_{t-1}^{j-1}", "previous step"]),
+        (forward_state_not_carried, ["zero states at every time step", "layer 1"]),
+        (forward_one_shared_state, ["share one list of states", "layer 1"]),
+        (forward_top_first, ["top first"]),
+        (forward_top_only, ["return a list with one sequence per layer"]),
+        (forward_time_major, ["time first", "axis 1"]),
+    ],
+)
+def test_wrong_stacked_forward_is_caught(function, words):
+    assert_caught(checks.check_deep_rnn_forward, function, words)
+
+
+# --- wrong residual stacks --------------------------------------------------------------------
+def residual_without_skip(rnn_layers, projections, X):
+    U = X
+    for rnn in rnn_layers:
+        U = rnn(U)
+    return U
+
+
+def residual_without_projection(rnn_layers, projections, X):
+    U = X
+    for rnn, P in zip(rnn_layers, projections):
+        U = rnn(U) + U if P is None else rnn(U)
+    return U
+
+
+def residual_unprojected_skip(rnn_layers, projections, X):
+    U = X
+    for rnn in rnn_layers:
+        U = rnn(U) + U
+    return U
+
+
+def residual_skip_into_the_input(rnn_layers, projections, X):
+    U = X
+    for rnn, P in zip(rnn_layers, projections):
+        skip = U if P is None else ops.matmul(U, P)
+        U = rnn(U + skip) if P is None else rnn(U) + skip
+    return U
+
+
+def residual_top_only(rnn_layers, projections, X):
+    U = X
+    for rnn in rnn_layers[:-1]:
+        U = rnn(U)
+    P = projections[-1]
+    return rnn_layers[-1](U) + (U if P is None else ops.matmul(U, P))
+
+
+def residual_last_step_only(rnn_layers, projections, X):
+    U = X
+    for rnn, P in zip(rnn_layers, projections):
+        skip = U if P is None else ops.matmul(U, P)
+        H = rnn(U)
+        last = H[:, -1:] + skip[:, -1:]
+        U = ops.concatenate([H[:, :-1], last], axis=1)
+    return U
+
+
+def residual_doubled(rnn_layers, projections, X):
+    U = X
+    for rnn in rnn_layers:
+        U = rnn(U)
+        U = U + U  # meant: + the layer's input, which was overwritten
+    return U
+
+
+def residual_adds_x_everywhere(rnn_layers, projections, X):
+    U = X
+    for rnn, P in zip(rnn_layers, projections):
+        U = rnn(U) + (X if P is None else ops.matmul(X, P))
+    return U
+
+
+@pytest.mark.parametrize(
+    "function, words",
+    [
+        (residual_without_skip, ["no skip at all"]),
+        (residual_without_projection, ["got no skip", "U^j P_j"]),
+        (residual_unprojected_skip, ["raised", "projections[j] is a matrix", "ops.matmul(U, P)"]),
+        (residual_skip_into_the_input, ["to the layer's input", "goes around the layer"]),
+        (residual_top_only, ["only the top layer"]),
+        (residual_last_step_only, ["last time step only"]),
+        (residual_doubled, ["output to itself"]),
+        (residual_adds_x_everywhere, ["every layer adds X"]),
+    ],
+)
+def test_wrong_residual_stack_is_caught(function, words):
+    assert_caught(checks.check_residual_stack, function, words)
+
+
+# --- wrong dense stacks -----------------------------------------------------------------------
+def dense_reversed(rnn_layers, X):
+    below = [X]
+    for rnn in rnn_layers:
+        below.append(rnn(ops.concatenate(below[::-1], axis=-1)))
+    return below[-1]
+
+
+def dense_x_last(rnn_layers, X):
+    below = [X]
+    for rnn in rnn_layers:
+        below.append(rnn(ops.concatenate(below[1:] + below[:1], axis=-1)))
+    return below[-1]
+
+
+def dense_returns_everything(rnn_layers, X):
+    below = [X]
+    for rnn in rnn_layers:
+        below.append(rnn(ops.concatenate(below, axis=-1)))
+    return ops.concatenate(below, axis=-1)
+
+
+def dense_reads_only_x_and_the_layer_below(rnn_layers, X):
+    H = X
+    for j, rnn in enumerate(rnn_layers):
+        H = rnn(H if j == 0 else ops.concatenate([X, H], axis=-1))
+    return H
+
+
+def dense_concatenated_over_time(rnn_layers, X):
+    below = [X]
+    for rnn in rnn_layers:
+        below.append(rnn(ops.concatenate(below, axis=1)))
+    return below[-1]
+
+
+@pytest.mark.parametrize(
+    "function, words",
+    [
+        (dense_reversed, ["reverse order", "[X, H^1, ..., H^{j-1}]"]),
+        (dense_x_last, ["X comes last"]),
+        (dense_returns_everything, ["return H^L alone"]),
+        (dense_reads_only_x_and_the_layer_below, ["raised", "widths [2, 6, 9]"]),
+        (dense_concatenated_over_time, ["raised", "last axis"]),
+    ],
+)
+def test_wrong_dense_stack_is_caught(function, words):
+    assert_caught(checks.check_dense_stack, function, words)
+
+
+# --- the references ---------------------------------------------------------------------------
+def test_references_agree_with_keras_and_the_kit(rng):
+    """The checks' references: layer by layer == StackedRNNCells; NumPy == StackedRNN."""
+    cells = [lessons.GRUCell(4), lessons.LSTMCell(3)]
+    cells[0].build((None, 2))
+    cells[1].build((None, 4))
+    X = rng.normal(size=(2, 5, 2)).astype("float32")
+    layers = checks.reference_layers(cells, X)
+    np.testing.assert_allclose(checks.reference_stacked_cells(cells, X), layers[-1], atol=2e-5)
+    stack = lessons.StackedRNN([5, 3], cell="gru", connection="residual", return_sequences=True)
+    stack.build((None, None, 2))
+    want = checks.reference_residual(stack.recurrent_layers, checks._projection_matrices(stack), X)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(stack(X)), want, atol=2e-5)
+    dense = lessons.StackedRNN([4, 3], cell="gru", connection="dense", return_sequences=True)
+    dense.build((None, None, 2))
+    want, _ = checks.reference_dense(dense.recurrent_layers, X)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(dense(X)), want, atol=2e-5)
