@@ -1,0 +1,350 @@
+"""Lesson 09: reference solutions pass every check, wrong ones are caught with a useful message.
+
+The reference solutions are the exercise cells of `solutions/09_seq2seq.py`,
+executed on their own. The wrong implementations are mistakes students make;
+each must raise `CheckFailed` with a message that names the problem.
+"""
+
+from pathlib import Path
+
+import jupytext
+import lesson_source
+import numpy as np
+import pytest
+from keras import ops
+
+from lessons import seq2seq
+from lessons.checks import CheckFailed
+from lessons.checks import lesson09 as checks
+from lessons.text import CharVocab
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "solutions" / "09_seq2seq.py"
+PRELUDE = "import numpy as np\nfrom keras import ops\n"
+
+CHECKS = {
+    "teacher_forcing": ("shift_right", checks.check_teacher_forcing),
+    "masked_loss": ("masked_cross_entropy", checks.check_masked_loss),
+    "beam_step": ("beam_step", checks.check_beam_step),
+    "attention_weights": ("attention_weights", checks.check_attention_weights),
+}
+
+
+def exercise_cells():
+    return lesson_source.exercise_cells(LESSON)
+
+
+def run_cells(sources):
+    return lesson_source.run_cells(LESSON, sources, prelude=PRELUDE)
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return run_cells(exercise_cells().values())
+
+
+def test_exercise_cells_match_the_header_and_the_checks():
+    lesson_source.assert_exercises_match(LESSON, CHECKS)
+
+
+def test_each_check_is_called_in_the_cell_after_its_exercise():
+    cells = [c for c in jupytext.read(LESSON).cells if c.cell_type == "code"]
+    for k, cell in enumerate(cells):
+        exercise = cell.metadata.get("rnn_lessons", {}).get("exercise")
+        if exercise:
+            name, _ = CHECKS[exercise]
+            assert f"checks.check_{exercise}({name})" in cells[k + 1].source
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_reference_solution_passes(exercise, solution, capsys):
+    name, check = CHECKS[exercise]
+    check(solution[name])
+    assert f"All checks passed for {exercise}." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_unwritten_exercise_says_to_write_it(exercise):
+    name, check = CHECKS[exercise]
+    namespace = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check(namespace[name])
+
+
+def fails(check, fn, word):
+    with pytest.raises(CheckFailed) as error:
+        check(fn)
+    assert word in str(error.value), str(error.value)
+
+
+# --- teacher forcing ----------------------------------------------------------------------
+def test_the_reference_agrees_with_the_library():
+    vocab = CharVocab(["0123456789-"], bos=True)
+    targets = ["2009-06-25", "51", ""]
+    ids = [list(vocab.encode(t)) for t in targets]
+    want = seq2seq.teacher_forcing_pairs([np.array(i, dtype=np.int32) for i in ids], vocab)
+    got = checks.reference_shift_right(ids, vocab.bos, vocab.eos)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want))
+
+
+def _shift(targets, bos, eos, pad, make_in, make_out):
+    width = max(len(t) for t in targets) + 1
+    decoder_input = np.full((len(targets), width), pad)
+    decoder_target = np.full((len(targets), width), pad)
+    for row, ids in enumerate(targets):
+        x, y = make_in(ids, bos, eos), make_out(ids, bos, eos)
+        decoder_input[row, : len(x)] = x
+        decoder_target[row, : len(y)] = y
+    return decoder_input, decoder_target
+
+
+def no_bos(targets, bos, eos, pad=0):
+    return _shift(targets, bos, eos, pad, lambda y, b, e: [*y, e], lambda y, b, e: [*y, e])
+
+
+def no_eos(targets, bos, eos, pad=0):
+    return _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: list(y))
+
+
+def swapped(targets, bos, eos, pad=0):
+    x, y = _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: [*y, e])
+    return y, x
+
+
+def eos_after_padding(targets, bos, eos, pad=0):
+    x, y = _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: list(y))
+    y[:, -1] = eos  # <eos> in the last column, after the padding of short rows
+    return x, y
+
+
+def float_ids(targets, bos, eos, pad=0):
+    x, y = _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: [*y, e])
+    return x.astype(float), y.astype(float)
+
+
+@pytest.mark.parametrize(
+    "wrong, word",
+    [
+        (no_bos, "<bos>"),
+        (no_eos, "<eos>"),
+        (swapped, "swapped"),
+        (eos_after_padding, "before any padding"),
+        (float_ids, "integer"),
+    ],
+)
+def test_teacher_forcing_catches(wrong, word):
+    fails(checks.check_teacher_forcing, wrong, word)
+
+
+# --- masked loss --------------------------------------------------------------------------
+def _nll(y_true, logits):
+    log_p = ops.log_softmax(ops.convert_to_tensor(logits), axis=-1)
+    y = ops.cast(y_true, "int32")
+    return -ops.take_along_axis(log_p, y[..., None], axis=-1)[..., 0], ops.cast(y != 0, "float32")
+
+
+def mean_with_padding(y_true, logits):
+    nll, _ = _nll(y_true, logits)
+    return ops.mean(nll)
+
+
+def summed(y_true, logits):
+    nll, m = _nll(y_true, logits)
+    return ops.sum(nll * m)
+
+
+def per_sequence_mean(y_true, logits):
+    nll, m = _nll(y_true, logits)
+    return ops.mean(ops.sum(nll * m, axis=1) / ops.sum(m, axis=1))
+
+
+def logits_as_probabilities(y_true, logits):
+    p = np.clip(np.asarray(logits), 1e-7, 1.0)
+    picked = np.take_along_axis(p, np.asarray(y_true)[..., None], axis=-1)[..., 0]
+    m = np.asarray(y_true) != 0
+    return float((-np.log(picked) * m).sum() / m.sum())
+
+
+def library_loss(y_true, logits):
+    return seq2seq.masked_loss(y_true, logits)
+
+
+@pytest.mark.parametrize(
+    "wrong, word",
+    [
+        (mean_with_padding, "counts padding"),
+        (summed, "sum"),
+        (per_sequence_mean, "per sequence"),
+        (logits_as_probabilities, "softmax"),
+    ],
+)
+def test_masked_loss_catches(wrong, word):
+    fails(checks.check_masked_loss, wrong, word)
+
+
+def test_the_library_loss_passes_the_check(capsys):
+    checks.check_masked_loss(library_loss)
+    assert "All checks passed" in capsys.readouterr().out
+
+
+# --- beam step ----------------------------------------------------------------------------
+def not_summed(beam_scores, next_log_probs, k):
+    order = np.argsort(-next_log_probs, axis=None, kind="stable")[:k]
+    return [
+        (int(b), int(t), float(next_log_probs[b, t]))
+        for b, t in (np.unravel_index(f, next_log_probs.shape) for f in order)
+    ]
+
+
+def best_token_per_beam(beam_scores, next_log_probs, k):
+    totals = beam_scores[:, None] + next_log_probs
+    pairs = [(b, int(np.argmax(row)), float(row.max())) for b, row in enumerate(totals)]
+    return sorted(pairs, key=lambda p: -p[2])[:k]
+
+
+def worst_first(beam_scores, next_log_probs, k):
+    totals = beam_scores[:, None] + next_log_probs
+    pairs = [
+        (b, t, float(totals[b, t])) for b in range(len(totals)) for t in range(totals.shape[1])
+    ]
+    pairs = [p for p in pairs if np.isfinite(p[2])]
+    return sorted(sorted(pairs, key=lambda p: -p[2])[:k], key=lambda p: p[2])
+
+
+def keeps_impossible(beam_scores, next_log_probs, k):
+    totals = beam_scores[:, None] + next_log_probs
+    order = np.argsort(-totals, axis=None, kind="stable")[:k]
+    return [
+        (int(b), int(t), float(totals[b, t]))
+        for b, t in (np.unravel_index(f, totals.shape) for f in order)
+    ]
+
+
+def beam_scores_multiplied(beam_scores, next_log_probs, k):
+    totals = np.exp(beam_scores)[:, None] * np.exp(next_log_probs)
+    order = np.argsort(-totals, axis=None, kind="stable")[:k]
+    return [
+        (int(b), int(t), float(beam_scores[b] + next_log_probs[b, t]))
+        for b, t in (np.unravel_index(f, totals.shape) for f in order)
+        if totals[b, t] > 0
+    ]
+
+
+@pytest.mark.parametrize(
+    "wrong, word",
+    [
+        (not_summed, "summed score"),
+        (best_token_per_beam, "across all beams"),
+        (worst_first, "best first"),
+        (keeps_impossible, "-inf"),
+    ],
+)
+def test_beam_step_catches(wrong, word):
+    fails(checks.check_beam_step, wrong, word)
+
+
+def test_a_product_of_probabilities_ranks_like_the_sum_of_logs(capsys):
+    checks.check_beam_step(beam_scores_multiplied)  # the same ranking: a correct alternative
+    assert "All checks passed" in capsys.readouterr().out
+
+
+def test_the_brute_force_reference_agrees_with_the_library_rule():
+    rng = np.random.default_rng(0)
+    for _, scores, next_lp, k in checks.beam_cases(rng):
+        want = checks.reference_beam_step(scores, next_lp, k)
+        assert want == checks.library_rule(scores, next_lp, k)
+
+
+# --- attention ----------------------------------------------------------------------------
+def _scores(query, keys, W_q, W_k, v, tanh=np.tanh):
+    return tanh((query @ W_q)[:, :, None, :] + (keys @ W_k)[:, None, :, :]) @ v
+
+
+def _softmax(e, axis=-1):
+    e = e - e.max(axis=axis, keepdims=True)
+    return np.exp(e) / np.exp(e).sum(axis=axis, keepdims=True)
+
+
+def padding_not_masked(query, keys, keys_mask, W_q, W_k, v):
+    return _softmax(_scores(query, keys, W_q, W_k, v))
+
+
+def mask_after_softmax(query, keys, keys_mask, W_q, W_k, v):
+    return _softmax(_scores(query, keys, W_q, W_k, v)) * keys_mask[:, None, :]
+
+
+def softmax_over_queries(query, keys, keys_mask, W_q, W_k, v):
+    e = np.where(keys_mask[:, None, :], _scores(query, keys, W_q, W_k, v), -1e9)
+    return _softmax(e, axis=1)
+
+
+def no_tanh(query, keys, keys_mask, W_q, W_k, v):
+    e = np.where(keys_mask[:, None, :], _scores(query, keys, W_q, W_k, v, tanh=lambda x: x), -1e9)
+    return _softmax(e)
+
+
+@pytest.mark.parametrize(
+    "wrong, word",
+    [
+        (padding_not_masked, "padding gets weight"),
+        (mask_after_softmax, "sum to 1"),
+        (softmax_over_queries, "sum to 1"),
+        (no_tanh, "tanh"),
+    ],
+)
+def test_attention_weights_catches(wrong, word):
+    fails(checks.check_attention_weights, wrong, word)
+
+
+def test_the_attention_reference_agrees_with_the_kit_layer():
+    rng = np.random.default_rng(1)
+    for _, (query, keys, mask, W_q, W_k, v) in checks.attention_cases(rng):
+        layer = seq2seq.AdditiveAttention(W_q.shape[1])
+        layer(query, keys, keys_mask=mask)
+        for weight, value in ((layer.W_q, W_q), (layer.W_k, W_k), (layer.v, v)):
+            weight.assign(value)
+        got = ops.convert_to_numpy(layer(query, keys, keys_mask=mask)[1])
+        want = checks.reference_attention(query, keys, mask, W_q, W_k, v)
+        np.testing.assert_allclose(got, want, atol=2e-5)
+
+
+# --- the grader's hidden tests (lessons/grading/lesson09.py) ------------------------------
+def _probe(lesson, namespace, exercise, seed):
+    from lessons.grading import error_value, plain, unplain
+
+    try:
+        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
+    except Exception as error:  # what the grader does with an exception
+        return error_value(error)
+
+
+WRONG_FOR_PROBES = {
+    "teacher_forcing": ("shift_right", no_eos),
+    "masked_loss": ("masked_cross_entropy", mean_with_padding),
+    "beam_step": ("beam_step", best_token_per_beam),
+    "attention_weights": ("attention_weights", padding_not_masked),
+}
+
+
+@pytest.mark.parametrize("exercise", CHECKS)
+def test_probes_pass_the_solution_and_catch_a_wrong_answer(exercise):
+    from lessons.grade import judge, load_lesson
+
+    lesson = load_lesson(LESSON)
+    solution = lesson_source.run_cells(
+        LESSON, exercise_cells().values(), prelude=lesson.probes.PRELUDE
+    )
+    want = _probe(lesson, solution, exercise, seed=3)
+    assert judge(lesson, exercise, _probe(lesson, solution, exercise, 3), want)[:2] == (
+        "passed",
+        1.0,
+    )
+    blank = lesson_source.run_cells(
+        LESSON,
+        [lesson_source.as_student_sees_it(c) for c in exercise_cells().values()],
+        prelude=lesson.probes.PRELUDE,
+    )
+    assert judge(lesson, exercise, _probe(lesson, blank, exercise, 3), want)[0] == "missing"
+    name, wrong = WRONG_FOR_PROBES[exercise]
+    status, fraction, _ = judge(lesson, exercise, _probe(lesson, {name: wrong}, exercise, 3), want)
+    assert status != "passed" and fraction < 1
