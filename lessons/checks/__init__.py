@@ -9,6 +9,8 @@ what came back and where to look. The check's own frames are hidden from the
 notebook's traceback, so the student sees the message, not our code.
 """
 
+import re
+
 
 class CheckFailed(AssertionError):
     """An exercise does not do what it should; the message says what and where."""
@@ -41,3 +43,16 @@ def run_student_code(fn, *args, what):
 
 def all_passed(exercise):
     print(f"All checks passed for {exercise}.")
+
+
+def error_text(error, limit=200):
+    """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("Arguments received"):
+            break
+        if line.strip() and not line.startswith("Exception encountered"):
+            lines.append(line.strip())
+    text = " ".join(lines).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

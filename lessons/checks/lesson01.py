@@ -11,12 +11,10 @@ formula and with Keras' `categorical_crossentropy` summed over time, on several
 batches, including a probability of exactly 0 and a one-step sequence.
 """
 
-import re
-
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks import CheckFailed, all_passed, error_text, expect, passed, run_student_code
 from lessons.rnn import SimpleRNNCell
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
@@ -144,19 +142,6 @@ def _step(cell, X, H_prev, call):
     return output
 
 
-def _error_text(error, limit=200):
-    """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("Arguments received"):
-            break
-        if line.strip() and not line.startswith("Exception encountered"):
-            lines.append(line.strip())
-    text = " ".join(lines).rstrip(".")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _run_in_keras(fn, what):
     """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
     __tracebackhide__ = True
@@ -169,7 +154,7 @@ def _run_in_keras(fn, what):
     except Exception as error:
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
-            f"{type(error).__name__}: {_error_text(error)}. There Keras traces `call` into a "
+            f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
             "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.tanh), not NumPy, "
             "inside call."
         ) from None
@@ -462,7 +447,7 @@ def _check_loss_in_training(sequence_loss):
     except Exception as error:
         raise CheckFailed(
             "Keras could not train with your loss (model.compile(loss=sequence_loss), then "
-            f"evaluate and train_on_batch): {type(error).__name__}: {_error_text(error)}. "
+            f"evaluate and train_on_batch): {type(error).__name__}: {error_text(error)}. "
             "Write it with keras.ops (ops.clip, ops.log, ops.sum), which work on Keras' "
             "symbolic tensors."
         ) from None

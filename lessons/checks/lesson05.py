@@ -22,12 +22,10 @@ of the marked values, values uniform on [0, 1), marker positions spread over
 each half, the generator `rng` used for every draw), never by an exact array.
 """
 
-import re
-
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks import CheckFailed, all_passed, error_text, expect, passed, run_student_code
 from lessons.lstm import CoupledLSTMCell
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
@@ -584,19 +582,6 @@ def _run_step_tests(cell, case, tests, step, mistakes):
         passed(success)
 
 
-def _error_text(error, limit=200):
-    """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("Arguments received"):
-            break
-        if line.strip() and not line.startswith("Exception encountered"):
-            lines.append(line.strip())
-    text = " ".join(lines).rstrip(".")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _run_in_keras(fn, what):
     """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
     __tracebackhide__ = True
@@ -609,7 +594,7 @@ def _run_in_keras(fn, what):
     except Exception as error:
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
-            f"{type(error).__name__}: {_error_text(error)}. There Keras traces `call` into a "
+            f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
             "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh), "
             "not NumPy, inside call; and give `state_size` as [units, units]."
         ) from None
