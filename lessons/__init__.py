@@ -16,6 +16,7 @@ from lessons.deep import StackedRNN, Zoneout
 from lessons.gru import GRUCell
 from lessons.interop import from_keras, to_keras
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
+from lessons.regularize import ActivationRegularization, PerStepDropout
 from lessons.rnn import SimpleRNNCell
 from lessons.seeding import set_seed
 from lessons.seq2seq import Seq2Seq  # also registers its layers for keras load_model
@@ -28,6 +29,8 @@ __all__ = [
     "CoupledLSTMCell",
     "StackedRNN",
     "Zoneout",
+    "PerStepDropout",
+    "ActivationRegularization",
     "Seq2Seq",
     "from_keras",
     "to_keras",

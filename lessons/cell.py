@@ -227,3 +227,81 @@ class RecurrentCell(Layer, DropoutRNNCell):
             "seed": self.seed,
         }
         return {**super().get_config(), **config}
+
+
+def state_count(cell):
+    """How many states a cell carries: 1 for the RNN and the GRU, 2 for the LSTMs."""
+    return len(cell.state_size) if isinstance(cell.state_size, (list, tuple)) else 1
+
+
+class CellWrapper(Layer, DropoutRNNCell):
+    """Base of the cell wrappers (`Zoneout`, `PerStepDropout`): one cell inside.
+
+    A wrapper has the wrapped cell's states and output, builds it, and hands
+    on the calls `keras.layers.RNN` makes once per sequence (dropout masks,
+    stacked weights), so the inner cell runs as fast as it does unwrapped.
+    Subclasses write `call` and add their own arguments to `get_config`.
+    """
+
+    def __init__(self, cell, **kwargs):
+        super().__init__(**kwargs)
+        if not (isinstance(cell, Layer) and hasattr(cell, "state_size")):
+            raise TypeError(
+                "Argument `cell` must be a recurrent cell: a keras Layer with a "
+                f"`state_size`, such as lessons.LSTMCell(8); got {cell!r}."
+            )
+        self.cell = cell
+
+    @property
+    def state_size(self):
+        return self.cell.state_size
+
+    @property
+    def output_size(self):
+        sizes = self.cell.state_size
+        first = sizes[0] if isinstance(sizes, (list, tuple)) else sizes
+        return getattr(self.cell, "output_size", first)
+
+    def build(self, input_shape):
+        if not self.cell.built:
+            self.cell.build(input_shape)
+        self.built = True
+
+    def step(self, inputs, states, training):
+        """The wrapped cell's step: `(output, new_states)`, the states always as a list."""
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        output, new = self.cell(inputs, states, training=training)
+        return output, list(new) if isinstance(new, (list, tuple)) else [new]
+
+    def get_initial_state(self, batch_size=None):
+        if hasattr(self.cell, "get_initial_state"):
+            return self.cell.get_initial_state(batch_size=batch_size)
+        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
+
+    # `keras.layers.RNN` sets up (and clears) the per-sequence dropout masks of
+    # its cell through these four methods: hand them on to the wrapped cell.
+    def get_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_dropout_mask(step_input)
+
+    def get_recurrent_dropout_mask(self, step_input):
+        if isinstance(self.cell, DropoutRNNCell):
+            return self.cell.get_recurrent_dropout_mask(step_input)
+
+    def reset_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_dropout_mask()
+
+    def reset_recurrent_dropout_mask(self):
+        if isinstance(self.cell, DropoutRNNCell):
+            self.cell.reset_recurrent_dropout_mask()
+
+    def get_config(self):
+        return {**super().get_config(), "cell": keras.saving.serialize_keras_object(self.cell)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        cell = keras.saving.deserialize_keras_object(config.pop("cell"))
+        return cls(cell, **config)

@@ -24,11 +24,7 @@ import keras
 from keras import ops
 from keras.layers import Layer
 
-# Keras keeps its dropout-mask mixin private; `keras.layers.RNN` looks for it
-# to set up a cell's per-sequence dropout masks before the time loop.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-
-from lessons.cell import check_rate, check_units
+from lessons.cell import CellWrapper, check_rate, check_units, state_count
 from lessons.gru import GRUCell
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
 from lessons.rnn import SimpleRNNCell
@@ -106,13 +102,9 @@ def _check_cell(cell):
     return cell
 
 
-def _state_count(cell):
-    return len(cell.state_size) if isinstance(cell.state_size, (list, tuple)) else 1
-
-
 # --- zoneout ------------------------------------------------------------------------------
 @keras.saving.register_keras_serializable(package="lessons")
-class Zoneout(Layer, DropoutRNNCell):
+class Zoneout(CellWrapper):
     """Zoneout (Krueger et al., 2016): units keep their old value by chance.
 
     Wraps a cell. At every time step a coin with probability p (the `rate`)
@@ -160,43 +152,21 @@ class Zoneout(Layer, DropoutRNNCell):
     """
 
     def __init__(self, cell, rate=0.1, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if not (isinstance(cell, Layer) and hasattr(cell, "state_size")):
-            raise TypeError(
-                "Argument `cell` must be a recurrent cell: a keras Layer with a "
-                f"`state_size`, such as lessons.LSTMCell(8); got {cell!r}."
-            )
-        self.cell = cell
+        super().__init__(cell, **kwargs)
         self.rate = _check_rates("rate", rate)
-        rates = self.rate if isinstance(self.rate, list) else [self.rate] * _state_count(cell)
-        if len(rates) != _state_count(cell):
+        rates = self.rate if isinstance(self.rate, list) else [self.rate] * state_count(cell)
+        if len(rates) != state_count(cell):
             raise ValueError(
                 f"Argument `rate` must be one float or one per state; {type(cell).__name__} "
-                f"has {_state_count(cell)} state(s), got {len(rates)} rates: {rate}."
+                f"has {state_count(cell)} state(s), got {len(rates)} rates: {rate}."
             )
         self.rates = rates
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
 
-    @property
-    def state_size(self):
-        return self.cell.state_size
-
-    @property
-    def output_size(self):
-        sizes = self.cell.state_size
-        first = sizes[0] if isinstance(sizes, (list, tuple)) else sizes
-        return getattr(self.cell, "output_size", first)
-
-    def build(self, input_shape):
-        if not self.cell.built:
-            self.cell.build(input_shape)
-        self.built = True
-
     def call(self, inputs, states, training=False):
         old = list(states) if isinstance(states, (list, tuple)) else [states]
-        _, new = self.cell(inputs, old, training=training)
-        new = list(new) if isinstance(new, (list, tuple)) else [new]
+        _, new = self.step(inputs, old, training)  # the output is the zoned-out H_t
         states = [self.zone(o, n, p, training) for o, n, p in zip(old, new, self.rates)]
         return states[0], states
 
@@ -209,43 +179,12 @@ class Zoneout(Layer, DropoutRNNCell):
         keep = keras.random.uniform(ops.shape(new), seed=self.seed_generator) < rate  # D_t
         return ops.where(keep, old, new)
 
-    def get_initial_state(self, batch_size=None):
-        if hasattr(self.cell, "get_initial_state"):
-            return self.cell.get_initial_state(batch_size=batch_size)
-        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
-
-    # `keras.layers.RNN` sets up (and clears) the per-sequence dropout masks of
-    # its cell through these four methods: hand them on to the wrapped cell.
-    def get_dropout_mask(self, step_input):
-        if isinstance(self.cell, DropoutRNNCell):
-            return self.cell.get_dropout_mask(step_input)
-
-    def get_recurrent_dropout_mask(self, step_input):
-        if isinstance(self.cell, DropoutRNNCell):
-            return self.cell.get_recurrent_dropout_mask(step_input)
-
-    def reset_dropout_mask(self):
-        if isinstance(self.cell, DropoutRNNCell):
-            self.cell.reset_dropout_mask()
-
-    def reset_recurrent_dropout_mask(self):
-        if isinstance(self.cell, DropoutRNNCell):
-            self.cell.reset_recurrent_dropout_mask()
-
     def get_config(self):
         config = {
-            "cell": keras.saving.serialize_keras_object(self.cell),
             "rate": list(self.rate) if isinstance(self.rate, list) else self.rate,
             "seed": self.seed,
         }
         return {**super().get_config(), **config}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        cell = keras.saving.deserialize_keras_object(config.pop("cell"))
-        return cls(cell, **config)
 
 
 # --- the stack ----------------------------------------------------------------------------
@@ -418,10 +357,10 @@ class StackedRNN(Layer):
                     f"Argument `cell`: the factory was asked for {self.units[j]} units "
                     f"and returned a cell with output_size {cell.output_size}."
                 )
-        if isinstance(self.zoneout, list) and len(self.zoneout) != _state_count(cell):
+        if isinstance(self.zoneout, list) and len(self.zoneout) != state_count(cell):
             raise ValueError(
                 f"Argument `zoneout` must be one rate, or one per state: {type(cell).__name__} "
-                f"has {_state_count(cell)} state(s), got {len(self.zoneout)} rates."
+                f"has {state_count(cell)} state(s), got {len(self.zoneout)} rates."
             )
         if self.zoneout:
             cell = Zoneout(cell, self.zoneout, seed=self._seed(j, 2 + k))

@@ -14,7 +14,8 @@ next token. This module holds what such a model needs around it:
   With `bos=True` they also hold `<bos>` = 3 (`BOS`), the start token a
   sequence-to-sequence decoder reads first (`lessons.seq2seq`).
 - `windows`: a `tf.data.Dataset` of (input, target) windows cut from a corpus,
-  the target being the input shifted by one step.
+  the target being the input shifted by one step; `bucketed_batches` and
+  `pad_sequences`: padded batches of sentences of similar length (tagging).
 - `cross_entropy`, `perplexity`, `bits_per_char`: how well a model predicts
   held-out text (a uniform model scores a perplexity of exactly |V|).
 - `sample`, `apply_temperature`, `Stepper`: new text, drawn one token at a
@@ -485,6 +486,78 @@ def windows(ids, seq_len, batch_size=64, shuffle=False, seed=None, drop_remainde
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
+def pad_sequences(sequences, length=None):
+    """Index sequences as one int32 array (n, length), padded at the end with `<pad>` = 0.
+
+    `length` defaults to the longest sequence; longer sequences are an error,
+    not cut, so that no token is lost without a word.
+    """
+    sequences = [np.asarray(s) for s in sequences]
+    longest = max((len(s) for s in sequences), default=0)
+    length = longest if length is None else _check_positive_int("length", length)
+    if longest > length:
+        raise ValueError(
+            f"Argument `length` is {length}, but a sequence has {longest} tokens; "
+            "pass a length of at least the longest sequence (or leave it out)."
+        )
+    out = np.zeros((len(sequences), length), dtype=np.int32)
+    for i, s in enumerate(sequences):
+        out[i, : len(s)] = s
+    return out
+
+
+def bucketed_batches(inputs, targets, batch_size=64, shuffle=False, seed=0):
+    """A `tf.data.Dataset` of padded (input, target) batches of similar-length sequences.
+
+    For many-to-many tasks such as tagging, where input i and target i have the
+    same length. The sequences are sorted by length and cut into batches, each
+    padded with 0 only to its own longest sequence, so little work is spent on
+    padding. With `shuffle`, the batches come in a new order at every epoch
+    (a sequence always shares its batch with the same neighbours).
+
+    Args:
+        inputs: A list of 1-D integer sequences (e.g. word ids).
+        targets: A list of 1-D integer sequences, `len(targets[i]) == len(inputs[i])`.
+        batch_size: Sequences per batch. Default 64.
+        shuffle: Whether to shuffle the order of the batches. Default False.
+        seed: Seed of the shuffle.
+
+    Returns:
+        A `tf.data.Dataset` of `(x, y)` int32 batches of shape (batch, T_batch).
+    """
+    import tensorflow as tf
+
+    if len(inputs) != len(targets) or len(inputs) == 0:
+        raise ValueError(
+            "Arguments `inputs` and `targets` must be non-empty lists of the same length, "
+            f"got {len(inputs)} inputs and {len(targets)} targets."
+        )
+    lengths = [len(x) for x in inputs]
+    for i, (x, y) in enumerate(zip(inputs, targets)):
+        if len(x) != len(y) or len(x) == 0:
+            raise ValueError(
+                f"Sequence {i}: `inputs` and `targets` must be non-empty and of the same "
+                f"length, got {len(x)} and {len(y)}."
+            )
+    batch_size = _check_positive_int("batch_size", batch_size)
+    shuffle = _check_bool("shuffle", shuffle)
+    order = np.argsort(lengths, kind="stable")
+    groups = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+    batches = [
+        (pad_sequences([inputs[i] for i in g]), pad_sequences([targets[i] for i in g]))
+        for g in groups
+    ]
+    rng = np.random.default_rng(seed)
+
+    def generate():
+        for k in rng.permutation(len(batches)) if shuffle else range(len(batches)):
+            yield batches[k]
+
+    spec = tf.TensorSpec((None, None), tf.int32)
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=(spec, spec))
+    return dataset.apply(tf.data.experimental.assert_cardinality(len(batches)))
+
+
 # --- perplexity ----------------------------------------------------------------------------
 def _predict(model, x):
     """The model's ŷ for a batch x, as a NumPy array (compiled predict when it is Keras)."""
@@ -601,9 +674,12 @@ def _steppable_layers(model):
     """The model's layers if a Stepper can run them one step at a time, else None."""
     if not isinstance(model, keras.Sequential):
         return None
+    from lessons.deep import StackedRNN
+
     layers = []
     for layer in model.layers:
-        if isinstance(layer, keras.layers.Bidirectional):
+        bidirectional_stack = isinstance(layer, StackedRNN) and layer.bidirectional
+        if isinstance(layer, keras.layers.Bidirectional) or bidirectional_stack:
             raise ValueError(
                 f"Layer {layer.name!r} is bidirectional: it reads the future, so the model "
                 "cannot be a language model (it cannot predict x^<t+1> before it has seen it)."

@@ -328,6 +328,11 @@ def test_stepper_refuses_what_cannot_be_a_language_model():
     )
     with pytest.raises(ValueError, match="bidirectional.*future"):
         text.Stepper(bidirectional)
+    stacked = sequential(5, lessons.StackedRNN(3, 2, bidirectional=True, return_sequences=True))
+    with pytest.raises(ValueError, match="bidirectional.*future"):
+        text.Stepper(stacked)
+    with pytest.raises(ValueError, match="bidirectional.*future"):
+        text.sample(stacked, text.CharVocab("abc"), prefix="a", length=3)
     backwards = sequential(
         5, keras.layers.RNN(lessons.GRUCell(3), return_sequences=True, go_backwards=True)
     )
@@ -483,3 +488,57 @@ def test_build_script_reproduces_shakespeare_txt():
 @pytest.mark.skipif(not CHINESE_POETRY_TGZ.is_file(), reason="chinese-poetry-2.0.1.tgz not here")
 def test_build_script_reproduces_tang_poems_txt():
     assert build_script().tang_poems(CHINESE_POETRY_TGZ) == datasets.load_tang_poems()
+
+
+# --- padded batches for tagging ---------------------------------------------------------------
+def test_bucketed_batches_hold_every_sequence_once_padded_to_its_batch():
+    rng = np.random.default_rng(0)
+    words = [rng.integers(1, 50, rng.integers(1, 12)).astype("int32") for _ in range(37)]
+    tags = [w % 7 for w in words]
+    batches = list(text.bucketed_batches(words, tags, batch_size=8))
+    assert len(batches) == 5
+    seen = []
+    for x, y in batches:
+        x, y = x.numpy(), y.numpy()
+        assert x.shape == y.shape and x.shape[0] <= 8
+        lengths = (x != 0).sum(axis=1)
+        assert lengths.max() == x.shape[1]  # padded only to the batch's longest sequence
+        for row, n in zip(range(len(x)), lengths):
+            np.testing.assert_array_equal(y[row, :n], x[row, :n] % 7)  # pairs stay together
+            assert np.all(x[row, n:] == 0) and np.all(y[row, n:] == 0)
+            seen.append(tuple(x[row, :n]))
+    assert sorted(seen) == sorted(tuple(w) for w in words)
+
+
+def test_bucketed_batches_shuffle_the_batches_and_repeat_with_a_seed():
+    words = [np.arange(1, n + 1) for n in range(1, 41)]
+
+    def first(seed):
+        batches = text.bucketed_batches(words, words, 4, shuffle=True, seed=seed)
+        return [int(x.shape[1]) for x, _ in batches]
+
+    assert sorted(first(1)) == [4 * k for k in range(1, 11)]
+    assert first(1) == first(1) and first(1) != first(2)
+    in_order = [int(x.shape[1]) for x, _ in text.bucketed_batches(words, words, 4)]
+    assert in_order == sorted(in_order)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: text.bucketed_batches([[1, 2]], [[0]]), ["Sequence 0", "same length"]),
+        (lambda: text.bucketed_batches([[1]], []), ["`inputs`", "`targets`"]),
+        (lambda: text.bucketed_batches([[1]], [[0]], batch_size=0), ["`batch_size`"]),
+        (lambda: text.pad_sequences([[1, 2, 3]], length=2), ["`length`", "3 tokens"]),
+    ],
+)
+def test_padded_batches_refuse_bad_input(call, words):
+    with pytest.raises(ValueError) as raised:
+        call()
+    assert all(word in str(raised.value) for word in words)
+
+
+def test_pad_sequences_pads_at_the_end():
+    out = text.pad_sequences([[3, 4], [5], []], length=3)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, [[3, 4, 0], [5, 0, 0], [0, 0, 0]])
