@@ -517,6 +517,34 @@ def test_lstm_probes_catch_a_missing_tanh_and_markers_in_one_half():
     assert status == "failed" and "half" in detail, detail
 
 
+def test_regularization_probes_catch_padding_averaged_and_zoneout_the_wrong_way_round():
+    cells = exercise_cells(REPO / "solutions" / "08_regularization.py")
+    old = "ar = ops.sum(squares * real) / ops.maximum(ops.sum(real), 1.0)"
+    assert old in cells["ar_tar_penalty"]
+    over_padding = cells["ar_tar_penalty"].replace(old, "ar = ops.mean(squares)")
+    status, fraction, detail = wrong(
+        "08_regularization", "ar_tar_penalty", "ar_tar_penalty", over_padding
+    )
+    assert (status, fraction) == ("failed", 0.5) and "padded rows" in detail, detail
+    old = "return ops.where(keep_old, old, new)"
+    assert old in cells["zoneout"]
+    keeps_new = cells["zoneout"].replace(old, "return ops.where(keep_old, new, old)")
+    status, fraction, detail = wrong("08_regularization", "zoneout", "zoneout", keeps_new)
+    assert (status, fraction) == ("failed", 0.5) and "fraction old" in detail, detail
+    old = "shape = (batch, 1, units) if per_sequence else (batch, steps, units)"
+    assert old in cells["dropout_masks"]
+    always_fresh = cells["dropout_masks"].replace(old, "shape = (batch, steps, units)")
+    status, fraction, detail = wrong(
+        "08_regularization", "dropout_masks", "dropout_masks", always_fresh
+    )
+    assert (status, fraction) == ("failed", 0.5) and "identical along time" in detail, detail
+    old = "if loss < val_losses[best_epoch] or epoch == 0:"
+    assert old in cells["early_stopping"]
+    ties = cells["early_stopping"].replace(old, "if loss <= val_losses[best_epoch]:")
+    status, _, detail = wrong("08_regularization", "early_stopping", "early_stopping", ties)
+    assert status == "failed" and "ties" in detail, detail
+
+
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():
     from lessons.grading import compare, error_value, plain, unplain
 
