@@ -546,7 +546,7 @@ def test_regularization_probes_catch_padding_averaged_and_zoneout_the_wrong_way_
 
 
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():
-    from lessons.grading import compare, error_value, plain, unplain
+    from lessons.grading import capture, compare, error_value, plain, unplain
 
     value = {
         "ints": np.arange(3),
@@ -560,6 +560,9 @@ def test_plain_values_survive_json_and_compare_as_the_exercise_means():
     floats = dict(back, ints=back["ints"].astype(float))
     fraction, detail = compare(floats, back)
     assert fraction == 0.75 and "dtype" in detail
+    # a part captured in the probe is encoded once, not twice: it comes back as it was
+    captured = unplain(plain({"part": capture(lambda: {"x": np.ones(2)})}))
+    assert isinstance(captured["part"]["x"], np.ndarray)
 
 
 def test_forged_results_are_judged_as_a_crash_not_a_grader_error(monkeypatch):

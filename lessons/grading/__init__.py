@@ -116,8 +116,8 @@ def plain(value):
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, dict):
-        if ERROR in value:
-            return value
+        if ERROR in value or ARRAY in value or DICT in value:
+            return value  # already plain (e.g. from `capture`): encode once only
         pairs = [[plain(k), plain(v)] for k, v in value.items()]
         return {DICT: sorted(pairs, key=lambda pair: repr(pair[0]))}
     if isinstance(value, (list, tuple)):
