@@ -48,11 +48,13 @@ def all_passed(exercise):
 def error_text(error, limit=200):
     """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)  # TensorFlow's op names
+    text = re.sub(r"\s*\[Op:\w+\]( name: ?\S*)?", "", text)
     lines = []
     for line in text.splitlines():
         if line.startswith("Arguments received"):
             break
         if line.strip() and not line.startswith("Exception encountered"):
             lines.append(line.strip())
-    text = " ".join(lines).rstrip(".")
+    text = " ".join(lines).rstrip(". ")
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -19,12 +19,10 @@ a skip added to the layer's input, to the top layer or to the last step only.
 or the concatenation returned instead of H^L.
 """
 
-import re
-
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed
+from lessons.checks import CheckFailed, all_passed, error_text, expect, passed
 from lessons.deep import StackedRNN
 from lessons.gru import GRUCell
 from lessons.lstm import LSTMCell
@@ -41,21 +39,6 @@ def _short(array):
     return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
 
 
-def _error_text(error, limit=220):
-    """The gist of an exception raised inside TensorFlow or Keras, without the noise."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)
-    text = re.sub(r"\s*\[Op:\w+\]( name: ?\S*)?", "", text)
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("Arguments received"):
-            break
-        if line.strip() and not line.startswith("Exception encountered"):
-            lines.append(line.strip())
-    text = " ".join(lines).rstrip(". ")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _run_student(fn, args, call, hint):
     """Call the student's function; a crash says what broke and where to look (`hint`)."""
     __tracebackhide__ = True
@@ -67,7 +50,7 @@ def _run_student(fn, args, call, hint):
         ) from None
     except Exception as error:
         raise CheckFailed(
-            f"{call} raised {type(error).__name__}: {_error_text(error)}. {hint}"
+            f"{call} raised {type(error).__name__}: {error_text(error, limit=220)}. {hint}"
         ) from None
 
 
