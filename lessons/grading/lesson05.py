@@ -13,40 +13,18 @@ seed, never the arrays themselves.
 import numpy as np
 
 from lessons.grading import compare, lookup
+from lessons.grading.cells import run_gated_cell
 
 PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
 
 
 def _run_cell(cell_class, gates, rng, force=None):
-    import keras
-
-    n, T, d, h = 3, 6, 4, 5
-    weights = {}
-    for g in gates:
-        weights[f"W_x{g}"] = rng.normal(0, 0.6, (d, h)).astype("float32")
-        weights[f"W_h{g}"] = rng.normal(0, 0.6, (h, h)).astype("float32")
-        weights[f"b_{g}"] = rng.normal(0, 0.5, h).astype("float32")
-    if force is not None:  # a gate pinned by its bias: σ(±40) is 1 or 0 in float32
-        gate, value = force
-        weights[f"W_x{gate}"][:] = 0.0
-        weights[f"W_h{gate}"][:] = 0.0
-        weights[f"b_{gate}"][:] = 40.0 if value == 1 else -40.0
-    X_t = rng.normal(size=(n, d)).astype("float32")
-    states = [rng.normal(0, 0.5, (n, h)).astype("float32") for _ in range(2)]
-    X = rng.normal(size=(n, T, d)).astype("float32")
-    mask = np.arange(T)[None, :] < np.array([T, 2, 4])[:, None]
-
-    rnn = keras.layers.RNN(cell_class(h), return_sequences=True, return_state=True)
-    rnn.build((None, None, d))
-    for name, value in weights.items():
-        getattr(rnn.cell, name).assign(value)
-    out, new_states = rnn.cell(X_t, states)
-    sequence, H_T, C_T = rnn(X, mask=mask)
+    out, new_states, sequence, final = run_gated_cell(cell_class, gates, rng, 2, force)
     return {
-        "one step: H_t": np.asarray(out),
-        "one step: [H_t, C_t]": [np.asarray(s) for s in new_states],
-        "a masked sequence: the outputs": np.asarray(sequence),
-        "a masked sequence: the final C_t": np.asarray(C_T),
+        "one step: H_t": out,
+        "one step: [H_t, C_t]": new_states,
+        "a masked sequence: the outputs": sequence,
+        "a masked sequence: the final C_t": final[1],
     }
 
 
