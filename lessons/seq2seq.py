@@ -56,6 +56,7 @@ from keras import ops
 from keras.layers import Layer
 
 from lessons import text
+from lessons.arguments import check_int
 from lessons.cell import check_rate, check_units
 from lessons.gru import GRUCell
 from lessons.lstm import LSTMCell
@@ -69,17 +70,6 @@ NOT_A_POSITION = -1e9
 
 
 # --- argument checks ------------------------------------------------------------------------------
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"Argument `{name}` must be an integer >= {minimum}, got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}, got {value}.")
-    return int(value)
-
-
 def _check_choice(name, value, choices):
     if not (value is None or isinstance(value, str)) or value not in choices:
         raise ValueError(f"Argument `{name}` must be one of {list(choices)}, got {value!r}.")
@@ -239,11 +229,11 @@ class Encoder(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.vocab_size = _check_int("vocab_size", vocab_size)
-        self.embedding_dim = _check_int("embedding_dim", embedding_dim)
+        self.vocab_size = check_int("vocab_size", vocab_size)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim)
         self.units = check_units(units)
         self.cell = _check_choice("cell", cell, CELLS)
-        self.num_layers = _check_int("num_layers", num_layers)
+        self.num_layers = check_int("num_layers", num_layers)
         self.bidirectional = _check_bool("bidirectional", bidirectional)
         self.dropout = check_rate("dropout", dropout)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
@@ -371,11 +361,11 @@ class Decoder(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.vocab_size = _check_int("vocab_size", vocab_size)
-        self.embedding_dim = _check_int("embedding_dim", embedding_dim)
+        self.vocab_size = check_int("vocab_size", vocab_size)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim)
         self.units = check_units(units)
         self.cell = _check_choice("cell", cell, CELLS)
-        self.num_layers = _check_int("num_layers", num_layers)
+        self.num_layers = check_int("num_layers", num_layers)
         self.attention_kind = _check_choice("attention", attention, ATTENTIONS)
         self.dropout = check_rate("dropout", dropout)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
@@ -899,7 +889,7 @@ def decoder_step(model, tokens, state):
 
 def _run_decoder(model, source, max_len, choose, return_attention):
     """The loop shared by greedy and sampled decoding: the whole batch, one step at a time."""
-    max_len = _check_int("max_len", max_len)
+    max_len = check_int("max_len", max_len)
     return_attention = _check_bool("return_attention", return_attention)
     source_ids, single = _source_batch(model, source)
     vocab = model.target_vocab
@@ -1058,8 +1048,8 @@ def beam_search(model, source, beam_size=4, max_len=50, length_penalty=0.0):
         ValueError: `beam_size` < 1, `max_len` < 1, `length_penalty` < 0, or a
             source token not in the vocabulary when it has no `<unk>`.
     """
-    beam_size = _check_int("beam_size", beam_size)
-    max_len = _check_int("max_len", max_len)
+    beam_size = check_int("beam_size", beam_size)
+    max_len = check_int("max_len", max_len)
     alpha = _check_length_penalty(length_penalty)
     if not (isinstance(source, str) or _is_token_list(source) or _is_index_sequence(source)):
         raise TypeError(

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from lessons.arguments import check_int
+
 
 def adding_problem(n, length, seed=0):
     """The adding problem (Hochreiter & Schmidhuber, 1997).
@@ -40,18 +42,6 @@ def adding_problem(n, length, seed=0):
 ADDING_BASELINE_MSE = 1.0 / 6.0
 
 
-def _check_int(name, value, minimum):
-    """`value` as an int if it is an integer >= `minimum`, else raise naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
-            f"Argument `{name}` must be an integer >= {minimum}, got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}, got {value}.")
-    return int(value)
-
-
 def copy_problem(n, delay, k=1, alphabet=8, seed=0):
     """The copy (remember) task: read k symbols, wait `delay` blank steps, write them back.
 
@@ -84,10 +74,10 @@ def copy_problem(n, delay, k=1, alphabet=8, seed=0):
     >>> bool((x[:, :2, :3].argmax(-1) == y).all())
     True
     """
-    n = _check_int("n", n, 1)
-    delay = _check_int("delay", delay, 0)
-    k = _check_int("k", k, 1)
-    alphabet = _check_int("alphabet", alphabet, 2)
+    n = check_int("n", n, 1)
+    delay = check_int("delay", delay, 0)
+    k = check_int("k", k, 1)
+    alphabet = check_int("alphabet", alphabet, 2)
     rng = np.random.default_rng(seed)
     y = rng.integers(0, alphabet, size=(n, k)).astype(np.int32)
     x = np.zeros((n, 2 * k + delay, alphabet + 1), dtype=np.float32)
@@ -99,4 +89,4 @@ def copy_problem(n, delay, k=1, alphabet=8, seed=0):
 
 def copy_baseline_error(alphabet=8):
     """The copy task's error rate when guessing: 1 − 1/alphabet (0.875 for 8 symbols)."""
-    return 1.0 - 1.0 / _check_int("alphabet", alphabet, 2)
+    return 1.0 - 1.0 / check_int("alphabet", alphabet, 2)

@@ -51,6 +51,8 @@ import weakref
 import keras
 import numpy as np
 
+from lessons.arguments import check_int
+
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
 PAD, UNK, EOS = 0, 1, 2  # the special tokens' indices, as in lesson 00
 BOS_TOKEN, BOS = "<bos>", 3  # begin-of-sequence, after the three (only with bos=True)
@@ -61,17 +63,6 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9]", re.IGNORECASE)
 
 
 # --- argument checks ----------------------------------------------------------------------
-def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"Argument `{name}` must be an integer >= {minimum}, got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}, got {value}.")
-    return int(value)
-
-
 def _check_bool(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"Argument `{name}` must be True or False, got {value!r}.")
@@ -394,7 +385,7 @@ class WordVocab(Vocab):
                 f"got {type(corpus).__name__}."
             )
         if max_words is not None:
-            max_words = _check_positive_int("max_words", max_words)
+            max_words = check_int("max_words", max_words)
         head = _special_tokens(True, bos)
         counts = collections.Counter(t for t in corpus if t not in head)
         if not counts:
@@ -438,7 +429,7 @@ def window_arrays(ids, seq_len):
         `(inputs, targets)`, two int32 arrays of shape (n, L), n = (len(ids) - 1) // L.
     """
     ids = _check_ids(ids)
-    seq_len = _check_positive_int("seq_len", seq_len)
+    seq_len = check_int("seq_len", seq_len)
     n = (len(ids) - 1) // seq_len
     if n == 0:
         raise ValueError(
@@ -476,7 +467,7 @@ def windows(ids, seq_len, batch_size=64, shuffle=False, seed=None, drop_remainde
     import tensorflow as tf
 
     inputs, targets = window_arrays(ids, seq_len)
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = check_int("batch_size", batch_size)
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets))
     if _check_bool("shuffle", shuffle):
         dataset = dataset.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
@@ -494,7 +485,7 @@ def pad_sequences(sequences, length=None):
     """
     sequences = [np.asarray(s) for s in sequences]
     longest = max((len(s) for s in sequences), default=0)
-    length = longest if length is None else _check_positive_int("length", length)
+    length = longest if length is None else check_int("length", length)
     if longest > length:
         raise ValueError(
             f"Argument `length` is {length}, but a sequence has {longest} tokens; "
@@ -539,7 +530,7 @@ def bucketed_batches(inputs, targets, batch_size=64, shuffle=False, seed=0):
                 f"Sequence {i}: `inputs` and `targets` must be non-empty and of the same "
                 f"length, got {len(x)} and {len(y)}."
             )
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = check_int("batch_size", batch_size)
     shuffle = _check_bool("shuffle", shuffle)
     order = np.argsort(lengths, kind="stable")
     groups = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
@@ -879,7 +870,7 @@ def sample(
         )
     if not isinstance(prefix, str):
         raise TypeError(f"Argument `prefix` must be a string, got {type(prefix).__name__}.")
-    length = _check_positive_int("length", length, minimum=0)
+    length = check_int("length", length, minimum=0)
     temperature = _check_temperature(temperature)
     rng = _rng(seed)
     stop_at_eos = _check_bool("stop_at_eos", stop_at_eos)

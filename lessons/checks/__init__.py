@@ -58,3 +58,19 @@ def error_text(error, limit=200):
             lines.append(line.strip())
     text = " ".join(lines).rstrip(". ")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def random_gate_weights(rng, d, h, gates):
+    """Random W_xg, W_hg, b_g for each gate g; every W_hg surely not symmetric.
+
+    For the checks of a student's cell: random weights leave no zero bias or
+    identity start to hide a mistake, and W ≠ Wᵀ catches a transposed product.
+    """
+    weights = {}
+    for g in gates:
+        W_h = rng.normal(0.0, 0.6, size=(h, h))
+        W_h[0, -1] += 1.0  # W and Wᵀ must give different numbers
+        weights[f"W_x{g}"] = rng.normal(0.0, 0.6, size=(d, h))
+        weights[f"W_h{g}"] = W_h
+        weights[f"b_{g}"] = rng.normal(0.0, 0.5, size=h)
+    return weights

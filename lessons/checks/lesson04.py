@@ -28,7 +28,15 @@ import functools
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, error_text, expect, passed, run_student_code
+from lessons.checks import (
+    CheckFailed,
+    all_passed,
+    error_text,
+    expect,
+    passed,
+    random_gate_weights,
+    run_student_code,
+)
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
 FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
@@ -325,18 +333,6 @@ def _short(array):
     return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
 
 
-def _random_weights(rng, d, h, parts):
-    """Random W_x·, W_h·, b_· for each part; the W_h· surely not symmetric."""
-    weights = {}
-    for p in parts:
-        W_h = rng.normal(0.0, 0.6, size=(h, h))
-        W_h[0, -1] += 1.0  # W and Wᵀ must give different numbers
-        weights[f"W_x{p}"] = rng.normal(0.0, 0.6, size=(d, h))
-        weights[f"W_h{p}"] = W_h
-        weights[f"b_{p}"] = rng.normal(0.0, 0.5, size=h)
-    return weights
-
-
 def _forced(weights, part, value):
     """The gate `part` forced to `value` (1 or 0): weights 0, bias ±FORCE."""
     w = dict(weights)
@@ -536,7 +532,7 @@ def _check_compiled(cell_class, names, reference, rng):
     d, h, n, T = 5, 1, 3, 4
     cell = _make_cell(cell_class, h, d, names)
     parts = sorted({name[-1] for name in names})
-    weights = _random_weights(rng, d, h, parts)
+    weights = random_gate_weights(rng, d, h, parts)
     _set_weights(cell, weights)
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
@@ -566,7 +562,7 @@ def check_simplified_gru_call(cell_class):
     rng = np.random.default_rng(404)
     d, h = 3, 4
     cell = _make_cell(cell_class, h, d, SIMPLIFIED_NAMES)
-    weights = _random_weights(rng, d, h, "uc")
+    weights = random_gate_weights(rng, d, h, "uc")
     _set_weights(cell, weights)
     _step(
         cell,
@@ -633,7 +629,7 @@ def check_gru_call(cell_class):
     rng = np.random.default_rng(4004)
     d, h = 3, 4
     cell = _make_cell(cell_class, h, d, GRU_NAMES)
-    weights = _random_weights(rng, d, h, "zrh")
+    weights = random_gate_weights(rng, d, h, "zrh")
     _set_weights(cell, weights)
     _step(cell, rng.normal(size=(2, d)), rng.normal(size=(2, h)), "cell(X_t, [H_prev])", GRU_STATE)
     case = _Case(rng, d, h)

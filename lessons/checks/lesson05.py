@@ -25,7 +25,15 @@ each half, the generator `rng` used for every draw), never by an exact array.
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, error_text, expect, passed, run_student_code
+from lessons.checks import (
+    CheckFailed,
+    all_passed,
+    error_text,
+    expect,
+    passed,
+    random_gate_weights,
+    run_student_code,
+)
 from lessons.lstm import CoupledLSTMCell
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
@@ -366,18 +374,6 @@ def _short(array):
     return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
 
 
-def _random_weights(rng, d, h, gates):
-    """Random W_x·, W_h·, b_· for each gate; the W_h· surely not symmetric."""
-    weights = {}
-    for g in gates:
-        W_h = rng.normal(0.0, 0.6, size=(h, h))
-        W_h[0, -1] += 1.0  # W and Wᵀ must give different numbers
-        weights[f"W_x{g}"] = rng.normal(0.0, 0.6, size=(d, h))
-        weights[f"W_h{g}"] = W_h
-        weights[f"b_{g}"] = rng.normal(0.0, 0.5, size=h)
-    return weights
-
-
 def _forced(weights, **values):
     """Gates forced to 1 or 0, e.g. `_forced(w, f=0, o=1)`: their weights 0, bias ±FORCE."""
     w = dict(weights)
@@ -644,7 +640,7 @@ def _check_compiled(cell_class, gates, step, rng):
     __tracebackhide__ = True
     d, h, n, T = 5, 1, 3, 4
     cell = _make_cell(cell_class, h, d, gates)
-    weights = _random_weights(rng, d, h, gates)
+    weights = random_gate_weights(rng, d, h, gates)
     _set_weights(cell, weights)
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     X = rng.normal(size=(n, T, d)).astype("float32")
@@ -695,7 +691,7 @@ def check_lstm_call(cell_class):
     rng = np.random.default_rng(505)
     d, h = 3, 4
     cell = _make_cell(cell_class, h, d, LSTM_GATES)
-    weights = _random_weights(rng, d, h, LSTM_GATES)
+    weights = random_gate_weights(rng, d, h, LSTM_GATES)
     _first_call(cell, weights, rng, d, h)
     case = _Case(rng, d, h)
     tests = [
@@ -770,7 +766,7 @@ def check_coupled_lstm_call(cell_class):
     rng = np.random.default_rng(5005)
     d, h = 3, 4
     cell = _make_cell(cell_class, h, d, COUPLED_GATES)
-    weights = _random_weights(rng, d, h, COUPLED_GATES)
+    weights = random_gate_weights(rng, d, h, COUPLED_GATES)
     _first_call(cell, weights, rng, d, h)
     case = _Case(rng, d, h)
     tests = [
