@@ -1,3 +1,9 @@
-from lessons.cli import main
+"""`python -m lessons`: the ladder demo (the instructor's tools are `rnn-lessons`)."""
 
-raise SystemExit(main())
+import argparse
+
+from lessons.ladder import LADDER_DESCRIPTION, add_arguments, main_from_args
+
+parser = argparse.ArgumentParser(prog="python -m lessons", description=LADDER_DESCRIPTION)
+add_arguments(parser)
+raise SystemExit(main_from_args(parser.parse_args()))

@@ -148,3 +148,24 @@ def plot_curves(curves, path, length):
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return os.path.abspath(path)
+
+
+LADDER_HELP = "train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem"
+LADDER_DESCRIPTION = (
+    "Train vanilla RNN -> GRU -> LSTM -> deep bidirectional LSTM, all built from the kit's "
+    "cells, on the adding problem, where memory matters; print a table and save a plot of the "
+    "validation curves."
+)
+
+
+def add_arguments(parser):
+    """The ladder's command-line options (`python -m lessons` and `rnn-lessons ladder`)."""
+    parser.add_argument("--quick", action="store_true", help="a small, fast version (for tests)")
+    parser.add_argument("--length", type=int, default=None, help="sequence length")
+    parser.add_argument("--plot", default="ladder.png", help="where to save the plot")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+
+
+def main_from_args(args):
+    run_ladder(quick=args.quick, length=args.length, plot_path=args.plot, seed=args.seed)
+    return 0

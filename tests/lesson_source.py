@@ -2,7 +2,7 @@
 
 import jupytext
 
-from lessons.build import solution_lines, strip_solutions
+from instructor.build import solution_lines, strip_solutions
 
 
 def exercise_cells(lesson):

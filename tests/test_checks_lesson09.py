@@ -308,9 +308,9 @@ def test_the_attention_reference_agrees_with_the_kit_layer():
         np.testing.assert_allclose(got, want, atol=2e-5)
 
 
-# --- the grader's hidden tests (lessons/grading/lesson09.py) ------------------------------
+# --- the grader's hidden tests (instructor/grading/lesson09.py) ------------------------------
 def _probe(lesson, namespace, exercise, seed):
-    from lessons.grading import error_value, plain, unplain
+    from instructor.grading import error_value, plain, unplain
 
     try:
         return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
@@ -328,7 +328,7 @@ WRONG_FOR_PROBES = {
 
 @pytest.mark.parametrize("exercise", CHECKS)
 def test_probes_pass_the_solution_and_catch_a_wrong_answer(exercise):
-    from lessons.grade import judge, load_lesson
+    from instructor.grade import judge, load_lesson
 
     lesson = load_lesson(LESSON)
     solution = lesson_source.run_cells(

@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from lesson_source import exercise_cells, run_cells
 
-from lessons import cli
-from lessons.build import strip_solutions
-from lessons.grade import STATUSES, Settings, Submission, judge, load_lesson
-from lessons.grading import sandbox
+from instructor import cli
+from instructor.build import strip_solutions
+from instructor.grade import STATUSES, Settings, Submission, judge, load_lesson
+from instructor.grading import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON = "00_sequences"
@@ -367,9 +367,9 @@ def test_every_declared_exercise_has_a_probe(source):
     declared = jupytext.read(source).metadata["rnn_lessons"]["exercises"]
     lesson = load_lesson(source)
     assert not isinstance(lesson, str), (
-        f"{source.name}: {lesson}. Write lessons/grading/lesson{source.stem[:2]}.py with a "
+        f"{source.name}: {lesson}. Write instructor/grading/lesson{source.stem[:2]}.py with a "
         "probe_<exercise>(namespace, seed) for every exercise in the header, following the "
-        "protocol in lessons/grading/__init__.py."
+        "protocol in instructor/grading/__init__.py."
     )
     assert set(lesson.exercises) == set(declared)
 
@@ -384,7 +384,7 @@ def namespace_of(stem, student=False):
 
 
 def probe(lesson, namespace, exercise, seed):
-    from lessons.grading import error_value, plain, unplain
+    from instructor.grading import error_value, plain, unplain
 
     try:
         return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
@@ -546,7 +546,7 @@ def test_regularization_probes_catch_padding_averaged_and_zoneout_the_wrong_way_
 
 
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():
-    from lessons.grading import capture, compare, error_value, plain, unplain
+    from instructor.grading import capture, compare, error_value, plain, unplain
 
     value = {
         "ints": np.arange(3),
@@ -568,7 +568,7 @@ def test_plain_values_survive_json_and_compare_as_the_exercise_means():
 def test_forged_results_are_judged_as_a_crash_not_a_grader_error(monkeypatch):
     from concurrent.futures import Future
 
-    from lessons import grade
+    from instructor import grade
 
     lesson = load_lesson(REPO / "solutions" / f"{LESSON}.py")
     forged = {  # a results file the student's code wrote, then ended the process

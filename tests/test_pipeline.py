@@ -7,8 +7,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lessons import build as B
-from lessons import cli, config
+from instructor import build as B
+from instructor import cli
+from lessons import config
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ empty one, a real element equal to the pad value, and an empty batch.
 
 import numpy as np
 
-from lessons.grading import lookup
+from instructor.grading import lookup
 
 PRELUDE = "import numpy as np"
 

@@ -17,7 +17,7 @@ losses).
 
 import numpy as np
 
-from lessons.grading import capture, compare, lookup
+from instructor.grading import capture, compare, lookup
 
 PRELUDE = "import numpy as np\nimport keras\nfrom keras import ops"
 

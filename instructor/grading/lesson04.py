@@ -8,8 +8,8 @@ Z_t = 0), which separates a swapped gate from a wrong candidate.
 
 import numpy as np
 
-from lessons.grading import compare, lookup
-from lessons.grading.cells import run_gated_cell
+from instructor.grading import compare, lookup
+from instructor.grading.cells import run_gated_cell
 
 PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
 

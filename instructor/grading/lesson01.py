@@ -8,7 +8,7 @@ exactly 0.
 
 import numpy as np
 
-from lessons.grading import compare, lookup
+from instructor.grading import compare, lookup
 
 PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
 

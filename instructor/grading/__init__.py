@@ -1,6 +1,6 @@
 """The grader's hidden tests ("probes"), one module per lesson: how to write them.
 
-`rnn-lessons grade` (see `lessons.grade`) runs every submitted notebook in a
+`rnn-lessons grade` (see `instructor.grade`) runs every submitted notebook in a
 sandboxed child process, then calls the lesson's probes there on the objects
 the notebook defined. The same probes run, with the same seed, on the
 solution's exercise code in another process that never runs student code: the
@@ -9,7 +9,7 @@ its own process. So points come from behaviour on fresh inputs, and a
 submission that patches NumPy, Keras or `lessons.checks` only changes its own
 outputs.
 
-Writing the probes of lesson NN (`lessons/grading/lessonNN.py`)
+Writing the probes of lesson NN (`instructor/grading/lessonNN.py`)
 ------------------------------------------------------------------
 For every exercise `name` in the header of `solutions/NN_topic.py`
 (`rnn_lessons.exercises`), the module defines::

@@ -1,4 +1,4 @@
-"""The `rnn-lessons` command line (also `python -m lessons`)."""
+"""The `rnn-lessons` command line: the instructor's tools (and the ladder demo)."""
 
 import argparse
 import sys
@@ -6,14 +6,13 @@ from pathlib import Path
 
 
 def _ladder(args):
-    from lessons.ladder import run_ladder
+    from lessons.ladder import main_from_args
 
-    run_ladder(quick=args.quick, length=args.length, plot_path=args.plot, seed=args.seed)
-    return 0
+    return main_from_args(args)
 
 
 def _build(args):
-    from lessons.build import BuildError, Project, build, find_project
+    from instructor.build import BuildError, Project, build, find_project
 
     try:
         project = Project(args.root.resolve()) if args.root else find_project()
@@ -26,8 +25,8 @@ def _build(args):
 
 
 def _grade(args):
-    from lessons.build import BuildError, Project, find_project
-    from lessons.grade import GradeError, grade
+    from instructor.build import BuildError, Project, find_project
+    from instructor.grade import GradeError, grade
 
     try:
         project = Project(args.root.resolve()) if args.root else find_project()
@@ -53,19 +52,10 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    ladder = commands.add_parser(
-        "ladder",
-        help="train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem",
-        description=(
-            "Train vanilla RNN -> GRU -> LSTM -> deep bidirectional LSTM, all built from the "
-            "kit's cells, on the adding problem, where memory matters; print a table and save "
-            "a plot of the validation curves."
-        ),
-    )
-    ladder.add_argument("--quick", action="store_true", help="a small, fast version (for tests)")
-    ladder.add_argument("--length", type=int, default=None, help="sequence length")
-    ladder.add_argument("--plot", default="ladder.png", help="where to save the plot")
-    ladder.add_argument("--seed", type=int, default=0, help="random seed")
+    from lessons.ladder import LADDER_DESCRIPTION, LADDER_HELP, add_arguments
+
+    ladder = commands.add_parser("ladder", help=LADDER_HELP, description=LADDER_DESCRIPTION)
+    add_arguments(ladder)
     ladder.set_defaults(func=_ladder)
 
     build = commands.add_parser(

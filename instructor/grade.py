@@ -12,9 +12,9 @@ Output in OUT:
   solution it was graded with, so `--resume` skips what is already graded.
 
 Each submission runs in its own fresh child process and scratch folder
-(`lessons.grading.child`), sandboxed by `lessons.grading.sandbox`, with a time
+(`instructor.grading.child`), sandboxed by `instructor.grading.sandbox`, with a time
 and a memory limit. Its cells run with CI=true (the notebooks' quick sizes);
-then the lesson's probes (`lessons.grading.lessonNN`) call the objects it
+then the lesson's probes (`instructor.grading.lessonNN`) call the objects it
 defined on inputs drawn from a fresh seed. The same probes run on the
 solution's exercise code in another child that never runs student code. Only
 the probes' results come back, as JSON, and the comparison happens here.
@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lessons.grading import ERROR, compare, is_error, sandbox, unplain
+from instructor.grading import ERROR, compare, is_error, sandbox, unplain
 
 COLUMNS = ("student", "lesson", "exercise", "points", "max_points", "status", "detail")
 STATUSES = (
@@ -71,7 +71,7 @@ class Lesson:
     name: str
     exercises: dict  # exercise name -> points, in notebook order
     solution_cells: list  # the solution's exercise cells, in order
-    probes: object  # the module lessons.grading.lessonNN
+    probes: object  # the module instructor.grading.lessonNN
     version: str  # changes when the solution or the grader changes
 
 
@@ -111,7 +111,7 @@ def _grader_hash():
 
 def load_lesson(source):
     """The `Lesson` of `solutions/NN_topic.py`, or a string saying why it cannot be graded."""
-    from lessons.build import read_notebook
+    from instructor.build import read_notebook
 
     notebook = read_notebook(source)
     declared = notebook.metadata.get("rnn_lessons", {}).get("exercises", {})
@@ -122,7 +122,7 @@ def load_lesson(source):
     }
     order = [name for name in cells if name in declared] + [n for n in declared if n not in cells]
     try:
-        probes = importlib.import_module(f"lessons.grading.lesson{source.stem[:2]}")
+        probes = importlib.import_module(f"instructor.grading.lesson{source.stem[:2]}")
     except ModuleNotFoundError:
         return f"the grader has no hidden tests for {source.stem} yet"
     lacking = [name for name in order if not hasattr(probes, f"probe_{name}")]
@@ -208,7 +208,7 @@ def run_child(cells, lesson, seed, settings, isolation, label):
         (scratch / "job.json").write_text(json.dumps(job))
         try:
             outcome = sandbox.run(
-                [sys.executable, "-m", "lessons.grading.child", str(scratch / "job.json")],
+                [sys.executable, "-m", "instructor.grading.child", str(scratch / "job.json")],
                 isolation=isolation,
                 scratch=scratch,
                 env=_child_env(scratch),
@@ -252,7 +252,7 @@ def _tail(path, lines=15, limit=64 * 1024):
             text = file.read().decode("utf-8", "replace")
     except OSError:
         return ""
-    from lessons.build import TF_LOG_LINE
+    from instructor.build import TF_LOG_LINE
 
     text = "".join(c for c in text if c.isprintable() or c == "\n")
     kept = [line for line in text.splitlines() if not TF_LOG_LINE.match(line)]

@@ -1,8 +1,8 @@
 """The grader's child process: run a notebook's code cells, then the lesson's probes.
 
-    python -m lessons.grading.child JOB.json
+    python -m instructor.grading.child JOB.json
 
-JOB.json (written by `lessons.grade`) holds the code cells, the lesson, its
+JOB.json (written by `instructor.grade`) holds the code cells, the lesson, its
 exercises, the probes' seed, the limits and where to write the results. The
 cells run in order in one namespace, as in a kernel: a cell that raises is
 recorded and the next one runs. A cell still running when the cells' time is
@@ -23,7 +23,7 @@ import sys
 import time
 import traceback
 
-from lessons.grading import error_value, plain
+from instructor.grading import error_value, plain
 
 OUT_OF_MEMORY = ("MemoryError", "ResourceExhaustedError")
 
@@ -127,7 +127,7 @@ def run_cells(cells, namespace, deadline, progress):
 
 def run_probes(lesson, exercises, namespace, seed):
     """{exercise: plain probe result}; an exception anywhere in a probe becomes its result."""
-    module = importlib.import_module(f"lessons.grading.lesson{lesson[:2]}")
+    module = importlib.import_module(f"instructor.grading.lesson{lesson[:2]}")
     results = {}
     for exercise in exercises:
         probe = getattr(module, f"probe_{exercise}")

@@ -12,8 +12,8 @@ seed, never the arrays themselves.
 
 import numpy as np
 
-from lessons.grading import compare, lookup
-from lessons.grading.cells import run_gated_cell
+from instructor.grading import compare, lookup
+from instructor.grading.cells import run_gated_cell
 
 PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
 

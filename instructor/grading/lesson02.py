@@ -7,7 +7,7 @@ mistake (a forward difference is off by about 1e-5).
 
 import numpy as np
 
-from lessons.grading import capture, compare, lookup
+from instructor.grading import capture, compare, lookup
 
 PRELUDE = "import numpy as np"
 

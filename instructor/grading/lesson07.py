@@ -9,7 +9,7 @@ leaves them open.
 
 import numpy as np
 
-from lessons.grading import compare, lookup
+from instructor.grading import compare, lookup
 
 PRELUDE = """import numpy as np
 import lessons

@@ -9,7 +9,7 @@ padded sources of random lengths.
 
 import numpy as np
 
-from lessons.grading import capture, compare, lookup
+from instructor.grading import capture, compare, lookup
 
 PRELUDE = "import numpy as np\nfrom keras import ops"
 

@@ -10,7 +10,7 @@ correct sampler fails about once in a million gradings.
 
 import numpy as np
 
-from lessons.grading import capture, compare, difference, lookup, same_distribution
+from instructor.grading import capture, compare, difference, lookup, same_distribution
 
 PRELUDE = "import collections\nimport numpy as np\nfrom lessons import text"
 
