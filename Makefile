@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install run test lint format bench notebooks clean
+.PHONY: install run test lint format bench notebooks release clean
 
 # Create .venv and install the kit with its dev extra; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -45,6 +45,11 @@ bench: install
 # Rebuild the student notebooks, and re-run the solutions so their stored outputs are current.
 notebooks: install
 	$(VENV)/bin/rnn-lessons build --execute all
+
+# The student course, ready to push as a repository of its own (README, "For instructors").
+RELEASE_DIR ?= ../rnn-lessons-course
+release: install
+	$(VENV)/bin/rnn-lessons release $(RELEASE_DIR)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache ladder.png

@@ -12,8 +12,12 @@ format). From it the build keeps three files up to date:
   metadata, markdown) is kept, so a handed-in notebook maps back cell by cell.
 
 The first two cells of every notebook are the build's own: the "Open in
-Colab" badge (from `[project.urls] Repository` in `pyproject.toml`) and the
-set-up cell. The build rewrites only those in a source.
+Colab" badge and the set-up cell. The build rewrites only those in a source.
+A solution's badge opens it from the instructor's repository (`[project.urls]
+Repository` in `pyproject.toml`, branch main); a student notebook's badge and
+every set-up cell point at the student repository (`[tool.rnn-lessons]
+student-repository`), pinned to the release's tag `v{version}`: that is where
+`rnn-lessons release` publishes the notebooks and the package `lessons`.
 
 Nothing a person wrote is overwritten: `.build-manifest.json` records a hash
 of every file the build wrote, and a file that has changed since then (a
@@ -21,11 +25,13 @@ student's work, an instructor's edit in Jupyter) is left alone unless
 `--force` is given.
 """
 
+import ast
 import copy
 import dataclasses
 import hashlib
 import json
 import re
+import string
 import sys
 from pathlib import Path
 
@@ -36,6 +42,8 @@ BADGE_TAG, SETUP_TAG = "kit-badge", "kit-setup"
 RUN_KEY = "rnn_lessons_run"  # solutions' notebook metadata: what the last execution ran
 MANIFEST = ".build-manifest.json"
 LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
+STUDENT_KEY = "student-repository"  # in [tool.rnn-lessons]: where `rnn-lessons release` goes
+GITHUB = re.compile(r"^https://github\.com/[^/\s]+/[^/\s]+$")
 # jupytext pairing as in jupytext.toml; the filter keeps jupytext's version out of
 # the files, so another jupytext release does not make every notebook "out of date".
 JUPYTEXT = {
@@ -43,24 +51,48 @@ JUPYTEXT = {
     "notebook_metadata_filter": "rnn_lessons,-jupytext.text_representation.jupytext_version",
 }
 
-SETUP_SOURCE = """\
-# Set-up, written by `rnn-lessons build`. On Colab it fetches and installs the kit;
-# elsewhere it only imports it. Seeding makes two runs print the same numbers.
+# The set-up cell students read first: `$url`, `$tag`, `$version` and `$folder` are filled in
+# from pyproject.toml (see Links). On Colab a failed clone or install stops the notebook there,
+# naming the address and where it is set, rather than failing later on `import lessons`.
+SETUP_SOURCE = string.Template("""\
+# Set-up, written by `rnn-lessons build`. On Colab it installs the course's package,
+# `lessons`, from the course's repository (once per runtime); elsewhere it only imports it.
+# Seeding makes two runs print the same numbers.
 import sys
 
 if "google.colab" in sys.modules:
+    import shutil
     import subprocess
 
-    repo, folder = "{clone_url}", "/content/rnn-lessons"
-    subprocess.run(["git", "clone", "--depth=1", repo, folder])
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", folder])
-    sys.path.insert(0, folder)
+    url = "$url"
+    tag, version = "$tag", "$version"
+    folder = "$folder"
+    try:
+        import lessons
+
+        ready = getattr(lessons, "__version__", None) == version
+    except ImportError:
+        ready = False
+    if not ready:
+        shutil.rmtree(folder, ignore_errors=True)
+        for command in (
+            ["git", "clone", "--quiet", "--depth=1", "--branch", tag, url, folder],
+            [sys.executable, "-m", "pip", "install", "--quiet", "--editable", folder],
+        ):
+            if subprocess.run(command).returncode != 0:
+                raise RuntimeError(
+                    f"Could not install the course from {url} (tag {tag}): `{' '.join(command)}` "
+                    "failed (see above). If that address is wrong, the instructor sets it as "
+                    "[tool.rnn-lessons] student-repository in pyproject.toml, then runs "
+                    "`rnn-lessons release`."
+                )
+        sys.path.insert(0, folder)
 
 import lessons
 from lessons import config
 
 lessons.set_seed(0)
-print(config.describe())"""
+print(config.describe())""")
 
 
 class BuildError(Exception):
@@ -99,6 +131,72 @@ class Project:
                 'pyproject.toml needs [project.urls] Repository = "https://github.com/OWNER/REPO".'
             )
         return match.group(1)
+
+    def setting(self, table, key):
+        """The string `key = "..."` of pyproject.toml's `[table]`, or None."""
+        return pyproject_string(
+            (self.root / "pyproject.toml").read_text(encoding="utf-8"), table, key
+        )
+
+    def student_repository(self):
+        """`[tool.rnn-lessons] student-repository`; a project without one has one repository."""
+        url = self.setting("tool.rnn-lessons", STUDENT_KEY)
+        if url is None:
+            return self.repository()
+        if not GITHUB.match(url):
+            raise BuildError(
+                f'pyproject.toml: [tool.rnn-lessons] {STUDENT_KEY} = "{url}" is not '
+                '"https://github.com/OWNER/REPO" (Colab opens notebooks from GitHub).'
+            )
+        return url.rstrip("/").removesuffix(".git")
+
+    def links(self, tag=None):
+        """Where the generated cells point; `tag` defaults to `v` + [project] version."""
+        version = self.setting("project", "version") or ""
+        if tag is None:
+            tag = f"v{version}" if version else "main"
+        return Links(self.repository(), self.student_repository(), tag, version)
+
+
+def pyproject_string(text, table, key):
+    """`key = "value"` in `[table]` of a pyproject.toml's text (no TOML parser before 3.11)."""
+    current = None
+    for line in text.splitlines():
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            current = header.group(1).strip().replace('"', "")
+            continue
+        match = re.match(rf'^\s*"?{re.escape(key)}"?\s*=\s*"([^"]*)"', line)
+        if current == table and match:
+            return match.group(1)
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Links:
+    """What the badges and the set-up cell point at.
+
+    A solution opens from the instructor's repository (main); a student notebook opens from
+    the student repository at the release's `tag`, and every set-up cell installs `lessons`
+    from there: the package a student uses is the one released with the notebook.
+    """
+
+    instructor: str  # https://github.com/OWNER/REPO
+    student: str  # https://github.com/OWNER/REPO
+    tag: str  # e.g. v0.1.0
+    version: str  # lessons.__version__ that tag holds
+
+    def badge(self, folder, stem):
+        repository, ref = (
+            (self.instructor, "main") if folder == "solutions" else (self.student, self.tag)
+        )
+        return badge_line(repository, folder, stem, ref)
+
+    def setup(self):
+        folder = "/content/" + self.student.rsplit("/", 1)[-1]
+        return SETUP_SOURCE.substitute(
+            url=self.student + ".git", tag=self.tag, version=self.version, folder=folder
+        )
 
 
 def find_project(start=None):
@@ -147,13 +245,13 @@ def solution_lines(source):
     return found
 
 
-def badge_line(repository, folder, stem):
+def badge_line(repository, folder, stem, ref="main"):
     owner_repo = repository.removeprefix("https://github.com/")
-    url = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{folder}/{stem}.ipynb"
+    url = f"https://colab.research.google.com/github/{owner_repo}/blob/{ref}/{folder}/{stem}.ipynb"
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-def with_generated_cells(nb, repository, folder, stem):
+def with_generated_cells(nb, links, folder, stem):
     """A copy of `nb` whose badge and set-up cells are the build's current ones."""
     nb = copy.deepcopy(nb)
     nb.metadata.setdefault("jupytext", {}).update(JUPYTEXT)
@@ -168,14 +266,14 @@ def with_generated_cells(nb, repository, folder, stem):
             )
     badge = tagged[BADGE_TAG][0]
     rest = badge.source.split("\n", 1)[1:]  # the instructor's title etc. below the badge
-    badge.source = "\n".join([badge_line(repository, folder, stem), *rest])
-    tagged[SETUP_TAG][0].source = SETUP_SOURCE.format(clone_url=repository + ".git")
+    badge.source = "\n".join([links.badge(folder, stem), *rest])
+    tagged[SETUP_TAG][0].source = links.setup()
     return nb
 
 
-def student_twin(solution_nb, repository, stem):
+def student_twin(solution_nb, links, stem):
     """The student notebook: solution regions stubbed, outputs cleared, all else kept."""
-    nb = with_generated_cells(solution_nb, repository, "notebooks", stem)
+    nb = with_generated_cells(solution_nb, links, "notebooks", stem)
     nb.metadata.pop(RUN_KEY, None)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)  # run timestamps, if Jupyter recorded any
@@ -195,9 +293,34 @@ def inputs_hash(nb):
 
 
 def code_hash(nb):
-    """A hash of the code cells' sources: what the outputs depend on (prose does not)."""
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    """A hash of the code cells' sources: what the outputs depend on (prose does not).
+
+    The set-up cell counts as it runs off Colab (`off_colab`): a release's new tag,
+    version or student repository leaves the stored outputs current.
+    """
+    code = [
+        off_colab(c.source) if SETUP_TAG in c.metadata.get("tags", []) else c.source
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
     return hashlib.sha256(json.dumps(code).encode()).hexdigest()
+
+
+def off_colab(source):
+    """The code of a set-up cell without its `if "google.colab" in sys.modules:` branch.
+
+    `build --execute` never runs on Colab, so that branch cannot have made the outputs.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    tree.body = [
+        node
+        for node in tree.body
+        if not (isinstance(node, ast.If) and "google.colab" in ast.unparse(node.test))
+    ]
+    return ast.unparse(tree)
 
 
 # --- files and the manifest ----------------------------------------------------------
@@ -321,9 +444,9 @@ def tidy_outputs(outputs):
 
 def build_lesson(source, project, writer, run=False):
     """Bring the three notebooks of one lesson up to date; return what is stale."""
-    stem, repository = source.stem, project.repository()
+    stem, links = source.stem, project.links()
     source_nb = read_notebook(source)
-    fresh_source = with_generated_cells(source_nb, repository, "solutions", stem)
+    fresh_source = with_generated_cells(source_nb, links, "solutions", stem)
     pairing = source_nb.metadata.get("jupytext", {})
     if inputs_hash(fresh_source) != inputs_hash(source_nb) or any(
         pairing.get(k) != v for k, v in JUPYTEXT.items()
@@ -340,7 +463,7 @@ def build_lesson(source, project, writer, run=False):
     if not ipynb.is_file() or run or inputs_hash(read_notebook(ipynb)) != inputs_hash(solution):
         writer.write(ipynb, text_of(solution, "ipynb"))
 
-    twin = student_twin(solution, repository, stem)
+    twin = student_twin(solution, links, stem)
     for suffix, fmt in ((".ipynb", "ipynb"), (".py", "py:percent")):
         writer.write(project.notebooks / (stem + suffix), text_of(twin, fmt))
     return stale
@@ -359,6 +482,14 @@ def build(project, check=False, force=False, run=(), only=()):
     stale = []
     for source in project.sources(only):
         stale += build_lesson(source, project, writer, run=source.stem in run or "all" in run)
+    declarations = project.root / "lessons" / "checks" / "kit_answers.json"
+    if declarations.parent.is_dir():  # the checks read the exercises' kit answers from it
+        from instructor import kit_answers
+
+        try:
+            writer.write(declarations, kit_answers.render(project), guard=False)
+        except ValueError as error:
+            raise BuildError(f"kit_answer: {error}") from None
     writer.save_manifest()
     return report(project, writer, stale, check)
 

@@ -46,6 +46,18 @@ def _grade(args):
         return 2
 
 
+def _release(args):
+    from instructor.build import BuildError, Project, find_project
+    from instructor.release import ReleaseError, release
+
+    try:
+        project = Project(args.root.resolve()) if args.root else find_project()
+        return release(project, args.out_dir, tag=args.tag, check=args.check)
+    except (BuildError, ReleaseError, ValueError) as error:
+        print(f"rnn-lessons release: {error}", file=sys.stderr)
+        return 2
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rnn-lessons", description="Recurrent networks from the slides' equations."
@@ -114,6 +126,28 @@ def build_parser():
     )
     grade.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
     grade.set_defaults(func=_grade)
+
+    release = commands.add_parser(
+        "release",
+        help="write the student course (notebooks, package, data) as a repository of its own",
+        description=(
+            "Write OUT_DIR as the student repository: the student notebooks, the package "
+            "lessons, data/, a README and a pyproject.toml; never solutions/, instructor/ or "
+            "tests/, and nothing holding a solution line. Its badges and Colab set-up cells "
+            "point at [tool.rnn-lessons] student-repository (pyproject.toml) at the tag."
+        ),
+    )
+    release.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    release.add_argument(
+        "--tag", help="the git tag the release is pushed as (default: v + [project] version)"
+    )
+    release.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming each file missing, stale or extra in OUT_DIR",
+    )
+    release.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    release.set_defaults(func=_release)
     return parser
 
 

@@ -23,9 +23,7 @@ Points per exercise come from the solution's header.
 """
 
 import concurrent.futures
-import csv
 import dataclasses
-import datetime
 import hashlib
 import importlib
 import io
@@ -34,15 +32,22 @@ import os
 import secrets
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from instructor.feedback import error_text, render_feedback, write_feedback
 from instructor.grading import ERROR, compare, is_error, sandbox, unplain
+from instructor.reports import (
+    COLUMNS,
+    STATE,
+    similarity,
+    summary,
+    write_outputs,
+)
 
-COLUMNS = ("student", "lesson", "exercise", "points", "max_points", "status", "detail")
+__all__ = ["COLUMNS", "STATE", "STATUSES", "GradeError", "grade", "judge", "load_lesson"]
 STATUSES = (
     "passed",  # every case agrees with the reference: full points
     "failed",  # it ran but some case differs (a part right gives its share of the points)
@@ -53,11 +58,11 @@ STATUSES = (
     "crashed",  # the process died (e.g. os.abort()) or left no readable results
     "invalid-notebook",  # the file is not a notebook (not JSON, not nbformat)
     "unknown-lesson",  # no solution or no hidden tests for the lesson it names
+    "uses-kit-answer",  # it calls, subclasses or wraps the kit's own answer: 0 points
 )
-STATE = ".grade-state.json"
 CELLS_SHARE = 0.8  # of --timeout for the cells; the rest is kept for the hidden tests
 RESULTS_LIMIT = 64 * 2**20  # bytes of results JSON read back from a child
-DETAIL_LIMIT = 200  # characters of detail in grades.csv; the feedback file has it all
+DETAIL_LIMIT = 500  # characters of detail in grades.csv; the feedback file has it all
 
 
 class GradeError(Exception):
@@ -71,8 +76,10 @@ class Lesson:
     name: str
     exercises: dict  # exercise name -> points, in notebook order
     solution_cells: list  # the solution's exercise cells, in order
+    exercise_cells: dict  # exercise -> the solution's cell (for the similarity report)
     probes: object  # the module instructor.grading.lessonNN
     version: str  # changes when the solution or the grader changes
+    kit_answers: dict = dataclasses.field(default_factory=dict)  # exercise -> [dotted names]
 
 
 @dataclasses.dataclass
@@ -81,8 +88,9 @@ class Submission:
     path: Path
     data: bytes
     lesson: str = ""
-    cells: list = None  # [{"number": n, "source": ...}] of the code cells, or None if invalid
+    cells: list = None  # [{"number": n, "source": ..., "exercise": name or None}], None if invalid
     problem: str = ""  # why the file is not a notebook
+    others: list = dataclasses.field(default_factory=list)  # older files of the same lesson
 
     @property
     def key(self):
@@ -104,13 +112,27 @@ class Settings:
 
 # --- lessons ----------------------------------------------------------------------------
 def _grader_hash():
-    folder = Path(__file__).resolve().parent
-    files = [Path(__file__).resolve(), *sorted((folder / "grading").glob("*.py"))]
-    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    """A hash of every file a grade depends on besides the submission and its solution: the
+    student package, the instructor's tools (grader, probes) and the data sets."""
+    import importlib.util
+
+    folders = {
+        Path(importlib.util.find_spec(name).origin).resolve().parent
+        for name in ("lessons", "instructor")
+    }
+    folders.add(Path(importlib.util.find_spec("lessons").origin).resolve().parents[1] / "data")
+    digest = hashlib.sha256()
+    for folder in sorted(folders):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if "__pycache__" not in path.parts:
+                digest.update(f"{path.relative_to(folder.parent)}\0".encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def load_lesson(source):
     """The `Lesson` of `solutions/NN_topic.py`, or a string saying why it cannot be graded."""
+    from instructor import kit_answers
     from instructor.build import read_notebook
 
     notebook = read_notebook(source)
@@ -133,14 +155,24 @@ def load_lesson(source):
         name=source.stem,
         exercises={name: float((declared[name] or {}).get("points", 1)) for name in order},
         solution_cells=[cells[name] for name in order if name in cells],
+        exercise_cells={name: cells[name] for name in order if name in cells},
         probes=probes,
         version=version,
+        kit_answers=kit_answers.declared(notebook),
     )
 
 
 # --- submissions ------------------------------------------------------------------------
 def find_submissions(folder, out_dir):
     """Every `<student>/<name>.ipynb` under `folder`, sorted; OUT_DIR is skipped."""
+    loose = sorted(p.name for p in folder.glob("*.ipynb") if p.is_file())
+    if loose:
+        raise GradeError(
+            f"SUBMISSIONS_DIR {folder} holds notebooks ({', '.join(loose[:3])}"
+            f"{', ...' if len(loose) > 3 else ''}) outside student folders: lay it out as "
+            "SUBMISSIONS_DIR/<student>/<lesson>.ipynb, one folder per student "
+            f"(e.g. {folder / 'alice' / '04_gru.ipynb'})."
+        )
     found = []
     for student in sorted(p for p in folder.iterdir() if p.is_dir()):
         if student.name.startswith(".") or student.resolve() == out_dir.resolve():
@@ -159,7 +191,7 @@ def parse(submission):
     try:
         notebook = nbformat.reads(submission.data.decode("utf-8"), as_version=4)
         cells = [
-            {"number": number, "source": cell.source}
+            {"number": number, "source": cell.source, "exercise": _exercise_of(cell)}
             for number, cell in enumerate(notebook.cells, 1)
             if cell.cell_type == "code" and isinstance(cell.source, str)
         ]
@@ -171,6 +203,28 @@ def parse(submission):
         submission.lesson = lesson
     submission.cells = cells
     return submission
+
+
+def _exercise_of(cell):
+    tags = cell.get("metadata", {}).get("rnn_lessons", {})
+    exercise = tags.get("exercise") if isinstance(tags, dict) else None
+    return exercise if isinstance(exercise, str) else None
+
+
+def newest_only(submissions):
+    """One submission per student and lesson: the newest file (latest modified, then name).
+
+    The others are listed in its `others` and in its feedback, and not graded.
+    """
+    groups = {}
+    for submission in submissions:
+        groups.setdefault((submission.student, submission.lesson), []).append(submission)
+    kept = []
+    for group in groups.values():
+        group.sort(key=lambda s: (s.path.stat().st_mtime_ns, s.path.name), reverse=True)
+        group[0].others = [s.path.name for s in group[1:]]
+        kept.append(group[0])
+    return sorted(kept, key=lambda s: (s.student, s.path.name))
 
 
 # --- running children -------------------------------------------------------------------
@@ -199,6 +253,7 @@ def run_child(cells, lesson, seed, settings, isolation, label):
             "cells": cells,
             "lesson": lesson.name,
             "exercises": list(lesson.exercises),
+            "kit_answers": lesson.kit_answers,
             "seed": seed,
             "cells_deadline": time.time() + settings.timeout * CELLS_SHARE,
             "memory_mb": settings.memory_mb,
@@ -260,11 +315,20 @@ def _tail(path, lines=15, limit=64 * 1024):
 
 
 def reference(lesson, seed, settings):
-    """The probes' results on the solution's exercise code: {exercise: plain result}."""
+    """The probes' results on the solution's exercise code: {exercise: plain result}.
+
+    Under bubblewrap it runs in a sandbox of its own, like a student's notebook: the same
+    view of the runtime and the kit (the solution comes in the job, not from solutions/),
+    and its own scratch folder that no student's child can see, so both run alike. Under
+    "user" it stays the grader's own user: as nobody, a student's child running meanwhile
+    (also nobody) could read its job (the solution) and rewrite its results.
+    """
     cells = [{"number": 0, "source": lesson.probes.PRELUDE}]
     cells += [{"number": n, "source": s} for n, s in enumerate(lesson.solution_cells, 1)]
-    trusted = sandbox.Isolation("none")  # the solution's own code, no student's
-    outcome, results, log, _ = run_child(cells, lesson, seed, settings, trusted, "reference")
+    isolation = settings.isolation
+    if isolation.kind != "bwrap":
+        isolation = sandbox.Isolation("none")
+    outcome, results, log, _ = run_child(cells, lesson, seed, settings, isolation, "reference")
     if results is None or results["cell_errors"] or results["stopped"]:
         problem = (results or {}).get("cell_errors") or (results or {}).get("stopped") or log
         raise GradeError(f"the reference run of {lesson.name} failed: {str(problem)[:2000]}")
@@ -272,6 +336,11 @@ def reference(lesson, seed, settings):
     broken = {name: value for name, value in found.items() if is_error(value)}
     if broken:
         raise GradeError(f"a probe of {lesson.name} fails on the solution itself: {broken}")
+    if results.get("kit_answers_used"):
+        raise GradeError(
+            f"the solution of {lesson.name} uses a kit answer its header declares: "
+            f"{results['kit_answers_used']}; fix the solution or its kit_answer list"
+        )
     return found
 
 
@@ -281,7 +350,7 @@ def judge(lesson, exercise, student, want):
     if student is None:
         return "crashed", 0.0, "the hidden test left no result"
     if is_error(student):
-        return _error_status(student), 0.0, _error_text(student)
+        return _error_status(student), 0.0, error_text(student)
     compare_fn = getattr(lesson.probes, f"compare_{exercise}", compare)
     try:
         fraction, detail = compare_fn(student, want)
@@ -293,7 +362,7 @@ def judge(lesson, exercise, student, want):
     parts = list(student.values()) if isinstance(student, dict) else []
     errors = [p for p in parts if is_error(p)]
     if parts and len(errors) == len(parts) and all(p["missing"] for p in errors):
-        return "missing", fraction, _error_text(errors[0])
+        return "missing", fraction, error_text(errors[0])
     unexpected = [p for p in errors if not p["missing"]]
     status = "error" if unexpected and fraction == 0 else "failed"
     return status, fraction, detail or "it differs from the reference"
@@ -301,18 +370,6 @@ def judge(lesson, exercise, student, want):
 
 def _error_status(error):
     return "missing" if error.get("missing") else "error"
-
-
-def _error_text(error, located=True):
-    """An error value in words: what was raised, and where in the notebook."""
-    if error[ERROR] == "NotImplementedError":
-        text = "not written yet: the exercise still raises NotImplementedError"
-    elif error[ERROR] == "Missing":
-        text = error["message"]
-    else:
-        text = f"{error[ERROR]}: {error['message']}"
-    where = error.get("where") if located else ""
-    return f"{text} ({where})" if where else text
 
 
 def _process_problem(outcome, results, running, settings):
@@ -361,9 +418,16 @@ def judge_run(submission, lesson, want, settings, outcome, results, log, running
     for exercise, max_points in lesson.exercises.items():
         if results is None:
             status, fraction, detail = problem, 0.0, problem_detail
+        elif results.get("kit_answers_used", {}).get(exercise):
+            used = "; ".join(results["kit_answers_used"][exercise])
+            status, fraction = "uses-kit-answer", 0.0
+            detail = f"{used}: the kit's own answer to this exercise counts for nothing"
         else:
             student = unplain(results["probes"].get(exercise))
             status, fraction, detail = judge(lesson, exercise, student, want[exercise])
+            unreadable = _syntax_error(submission, results, exercise)
+            if status == "missing" and unreadable:
+                status, detail = "error", unreadable
             if problem and status != "passed":
                 status, detail = problem, f"{problem_detail}; {detail}"
         points = round(max_points * fraction, 2)
@@ -373,10 +437,27 @@ def judge_run(submission, lesson, want, settings, outcome, results, log, running
     return rows, feedback
 
 
+def _syntax_error(submission, results, exercise):
+    """'cell N does not compile: ...' if a cell of `exercise` (else any cell) did not compile."""
+    numbers = {c["number"] for c in submission.cells or () if c.get("exercise") == exercise}
+    for error in results.get("cell_errors") or ():
+        if error.get(ERROR) in ("SyntaxError", "IndentationError", "TabError") and (
+            not numbers or error.get("cell") in numbers
+        ):
+            line = f", line {error['line']}" if error.get("line") else ""
+            return (
+                f"cell {error.get('cell')} does not compile ({error[ERROR]}{line}: "
+                f"{error['message']}), so nothing in it was defined: fix that line"
+            )
+    return ""
+
+
 def _row(submission, lesson, exercise, points, max_points, status, detail):
     detail = " ".join(detail.split())
-    if len(detail) > DETAIL_LIMIT:
-        detail = detail[: DETAIL_LIMIT - 3] + "..."
+    if len(detail) > DETAIL_LIMIT:  # cut between words, and say where the rest is
+        detail = (
+            detail[: DETAIL_LIMIT - 40].rsplit(" ", 1)[0] + " ... (the feedback file has it all)"
+        )
     if detail[:1] in ("=", "+", "-", "@"):  # a spreadsheet would run it as a formula
         detail = "'" + detail
     return {
@@ -386,6 +467,7 @@ def _row(submission, lesson, exercise, points, max_points, status, detail):
         "points": f"{points:g}",
         "max_points": f"{max_points:g}",
         "status": status,
+        "file": submission.path.name,
         "detail": detail,
     }
 
@@ -402,117 +484,6 @@ def ungradable(submission, lesson, status, detail):
         f"The file `{submission.key}` was not run; it scores 0.\n"
     )
     return rows, text
-
-
-# --- feedback ---------------------------------------------------------------------------
-def render_feedback(submission, lesson, sections, outcome, results, log, settings):
-    total = sum(s[1] for s in sections)
-    possible = sum(s[2] for s in sections)
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        f"# {lesson.name}: {submission.student}",
-        "",
-        f"Score: **{total:g} / {possible:g}** (`{submission.key}`, graded {when}).",
-        "",
-        "| exercise | points | status |",
-        "|---|---|---|",
-        *[f"| {e} | {p:g} / {m:g} | {s} |" for e, p, m, s, _ in sections],
-        "",
-        "## The hidden tests",
-        "",
-    ]
-    for exercise, points, max_points, status, detail in sections:
-        lines.append(f"### {exercise}: {status} ({points:g} / {max_points:g})")
-        lines.append("")
-        if status == "passed":
-            lines.append("Every case agrees with the reference solution.")
-        else:
-            lines.append(detail or "No details.")
-        lines.append("")
-    lines += ["## The notebook's run", ""]
-    lines += _run_summary(outcome, results, log, settings)
-    lines += [
-        "",
-        "Points come only from the grader's hidden tests, run on fresh inputs after the "
-        "notebook's cells; printed outputs and stored check results count for nothing. "
-        f"Isolation: {settings.isolation.description}.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _run_summary(outcome, results, log, settings):
-    lines = [
-        f"- Ran for {outcome.seconds:.1f} s (limit {settings.timeout:g} s); peak memory "
-        f"{outcome.peak_mb:.0f} MB (limit {settings.memory_mb} MB)."
-    ]
-    if results is None:
-        lines.append("- The hidden tests could not run: the process ended without results.")
-        if log:
-            lines += ["- The last lines it printed:", "", "```", log, "```"]
-        return lines
-    stopped = results.get("stopped")
-    if stopped:
-        lines.append(f"- Stopped at cell {stopped.get('cell')}: {stopped['reason']}.")
-    errors = results.get("cell_errors") or []
-    counted = " (cells counted from the top of the notebook, text cells included):"
-    lines.append(f"- {len(errors) or 'No'} cell(s) raised an error{counted if errors else '.'}")
-    for error in errors[:20]:
-        line = f", line {error['line']}" if error.get("line") else ""
-        where = f"cell {error.get('cell')}{line}"
-        lines.append(f"  - {where}: {_error_text(error, located=False)}")
-    skipped = results.get("skipped_magics") or []
-    if skipped:
-        lines.append(f"- Skipped {len(skipped)} IPython magic(s) or shell command(s).")
-    return lines
-
-
-# --- output -----------------------------------------------------------------------------
-def _write_atomically(path, text):
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def write_outputs(out_dir, state):
-    """grades.csv and the state, from the state's rows (atomically, so never half-written)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for key in sorted(state["submissions"]):
-        writer.writerows(state["submissions"][key]["rows"])
-    _write_atomically(out_dir / "grades.csv", buffer.getvalue())
-    _write_atomically(out_dir / STATE, json.dumps(state, indent=1))
-
-
-def write_feedback(out_dir, submission, text):
-    path = out_dir / "feedback" / submission.student / f"{submission.path.stem}.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, text)
-    return path.relative_to(out_dir).as_posix()
-
-
-def summary(state):
-    """One line per lesson: submissions, mean and median score, count of each status."""
-    by_lesson = {}
-    for entry in state["submissions"].values():
-        rows = entry["rows"]
-        if rows:
-            by_lesson.setdefault(rows[0]["lesson"], []).append(rows)
-    lines = []
-    for lesson, submissions in sorted(by_lesson.items()):
-        totals = [sum(float(r["points"]) for r in rows) for rows in submissions]
-        possible = max(sum(float(r["max_points"]) for r in rows) for rows in submissions)
-        counts = {}
-        for rows in submissions:
-            for row in rows:
-                counts[row["status"]] = counts.get(row["status"], 0) + 1
-        statuses = ", ".join(f"{s} {counts[s]}" for s in STATUSES if s in counts)
-        lines.append(
-            f"{lesson}: {len(submissions)} submission(s), mean {statistics.mean(totals):.2f} / "
-            f"{possible:g}, median {statistics.median(totals):g}; exercises: {statuses}"
-        )
-    return lines
 
 
 # --- the command ------------------------------------------------------------------------
@@ -557,7 +528,7 @@ def _grade_pending(pending, lessons, state, out_dir, settings, project):
                     "rows": rows,
                     "feedback": write_feedback(out_dir, submission, feedback),
                 }
-                write_outputs(out_dir, state)
+                write_outputs(out_dir, state, exercise_order(lessons))
                 score = sum(float(r["points"]) for r in rows)
                 possible = sum(float(r["max_points"]) for r in rows)
                 bar.write(f"{submission.key}: {score:g} / {possible:g}")
@@ -567,6 +538,10 @@ def _grade_pending(pending, lessons, state, out_dir, settings, project):
             pool.shutdown(wait=False, cancel_futures=True)
             sandbox.kill_all()
             raise
+
+
+def exercise_order(lessons):
+    return {name: list(g.exercises) for name, g in lessons.items() if isinstance(g, Lesson)}
 
 
 def lesson_version(lessons, submission):
@@ -614,7 +589,7 @@ def grade(
         raise GradeError(f"cannot grade {lesson}: {lessons[lesson]}.")
 
     found = [parse(s) for s in find_submissions(submissions_dir, out_dir)]
-    found = [s for s in found if lesson is None or s.lesson == lesson]
+    found = newest_only(s for s in found if lesson is None or s.lesson == lesson)
     state = {"submissions": {}}
     if resume and (out_dir / STATE).is_file():
         try:
@@ -656,8 +631,12 @@ def grade(
         _grade_pending(pending, lessons, state, out_dir, settings, project)
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
-    write_outputs(out_dir, state)
-    print(f"Wrote {out_dir / 'grades.csv'} and {out_dir / 'feedback'}/.")
-    for line in summary(state):
+    write_outputs(out_dir, state, exercise_order(lessons))
+    similarity(found, lessons, out_dir)
+    print(
+        f"Wrote {out_dir / 'grades.csv'}, {out_dir / 'gradebook.csv'}, {out_dir / 'feedback'}/ "
+        f"and the similarity report {out_dir / 'similarity.md'} (it never changes points)."
+    )
+    for line in summary(state, STATUSES):
         print(line)
     return 0

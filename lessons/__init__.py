@@ -7,6 +7,8 @@ plugs into `keras.layers.RNN`, `Bidirectional` and `StackedRNNCells`.
 
 import os
 
+__version__ = "0.1.0"  # = [project] version in pyproject.toml; Colab's set-up cell checks it
+
 # TensorFlow's C++ start-up chatter (INFO, WARNING) is noise for students; an
 # explicit TF_CPP_MIN_LOG_LEVEL in the environment still wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,4 +1,4 @@
-"""`python -m lessons`: the ladder demo (the instructor's tools are `rnn-lessons`)."""
+"""`python -m lessons`: the ladder demo, from the vanilla RNN to a deep bidirectional LSTM."""
 
 import argparse
 

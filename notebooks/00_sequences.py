@@ -14,32 +14,64 @@
 #   rnn_lessons:
 #     exercises:
 #       char_vocab:
+#         kit_answer:
+#         - lessons.text.CharVocab
+#         - lessons.text.Vocab
+#         - lessons.checks.lesson00.reference_vocab
 #         points: 2
 #       encode_name:
+#         kit_answer:
+#         - lessons.text.Vocab
+#         - lessons.checks.lesson00.reference_encode
 #         points: 1
 #       pad_and_mask:
+#         kit_answer:
+#         - lessons.text.pad_sequences
+#         - lessons.seq2seq.pad_batch
+#         - lessons.checks.lesson00.reference_pad_and_mask
 #         points: 2
 #     lesson: 00_sequences
 #     title: Sequences and the shapes of RNN problems
 # ---
 
 # %% [markdown] tags=["kit-badge"]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lessons/rnn-lessons/blob/main/notebooks/00_sequences.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lessons/rnn-lessons-course/blob/v0.1.0/notebooks/00_sequences.ipynb)
 #
 # # Lesson 00 — Sequences and the shapes of RNN problems
 
 # %% tags=["kit-setup"]
-# Set-up, written by `rnn-lessons build`. On Colab it fetches and installs the kit;
-# elsewhere it only imports it. Seeding makes two runs print the same numbers.
+# Set-up, written by `rnn-lessons build`. On Colab it installs the course's package,
+# `lessons`, from the course's repository (once per runtime); elsewhere it only imports it.
+# Seeding makes two runs print the same numbers.
 import sys
 
 if "google.colab" in sys.modules:
+    import shutil
     import subprocess
 
-    repo, folder = "https://github.com/rnn-lessons/rnn-lessons.git", "/content/rnn-lessons"
-    subprocess.run(["git", "clone", "--depth=1", repo, folder])
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", folder])
-    sys.path.insert(0, folder)
+    url = "https://github.com/rnn-lessons/rnn-lessons-course.git"
+    tag, version = "v0.1.0", "0.1.0"
+    folder = "/content/rnn-lessons-course"
+    try:
+        import lessons
+
+        ready = getattr(lessons, "__version__", None) == version
+    except ImportError:
+        ready = False
+    if not ready:
+        shutil.rmtree(folder, ignore_errors=True)
+        for command in (
+            ["git", "clone", "--quiet", "--depth=1", "--branch", tag, url, folder],
+            [sys.executable, "-m", "pip", "install", "--quiet", "--editable", folder],
+        ):
+            if subprocess.run(command).returncode != 0:
+                raise RuntimeError(
+                    f"Could not install the course from {url} (tag {tag}): `{' '.join(command)}` "
+                    "failed (see above). If that address is wrong, the instructor sets it as "
+                    "[tool.rnn-lessons] student-repository in pyproject.toml, then runs "
+                    "`rnn-lessons release`."
+                )
+        sys.path.insert(0, folder)
 
 import lessons
 from lessons import config

@@ -14,10 +14,22 @@
 #   rnn_lessons:
 #     exercises:
 #       perplexity:
+#         kit_answer:
+#         - lessons.text.perplexity
+#         - lessons.text.cross_entropy
+#         - lessons.checks.lesson03.reference_perplexity
 #         points: 2
 #       sample:
+#         kit_answer:
+#         - lessons.text.sample
+#         - lessons.text.apply_temperature
+#         - lessons.checks.lesson03._temperature
 #         points: 3
 #       word_vocab:
+#         kit_answer:
+#         - lessons.text.WordVocab
+#         - lessons.text.Vocab
+#         - lessons.checks.lesson03.reference_word_vocab
 #         points: 2
 #     lesson: 03_language_models
 #     title: Language models and sampling
@@ -29,17 +41,38 @@
 # # Lesson 03 — Language models and sampling
 
 # %% tags=["kit-setup"]
-# Set-up, written by `rnn-lessons build`. On Colab it fetches and installs the kit;
-# elsewhere it only imports it. Seeding makes two runs print the same numbers.
+# Set-up, written by `rnn-lessons build`. On Colab it installs the course's package,
+# `lessons`, from the course's repository (once per runtime); elsewhere it only imports it.
+# Seeding makes two runs print the same numbers.
 import sys
 
 if "google.colab" in sys.modules:
+    import shutil
     import subprocess
 
-    repo, folder = "https://github.com/rnn-lessons/rnn-lessons.git", "/content/rnn-lessons"
-    subprocess.run(["git", "clone", "--depth=1", repo, folder])
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", folder])
-    sys.path.insert(0, folder)
+    url = "https://github.com/rnn-lessons/rnn-lessons-course.git"
+    tag, version = "v0.1.0", "0.1.0"
+    folder = "/content/rnn-lessons-course"
+    try:
+        import lessons
+
+        ready = getattr(lessons, "__version__", None) == version
+    except ImportError:
+        ready = False
+    if not ready:
+        shutil.rmtree(folder, ignore_errors=True)
+        for command in (
+            ["git", "clone", "--quiet", "--depth=1", "--branch", tag, url, folder],
+            [sys.executable, "-m", "pip", "install", "--quiet", "--editable", folder],
+        ):
+            if subprocess.run(command).returncode != 0:
+                raise RuntimeError(
+                    f"Could not install the course from {url} (tag {tag}): `{' '.join(command)}` "
+                    "failed (see above). If that address is wrong, the instructor sets it as "
+                    "[tool.rnn-lessons] student-repository in pyproject.toml, then runs "
+                    "`rnn-lessons release`."
+                )
+        sys.path.insert(0, folder)
 
 import lessons
 from lessons import config

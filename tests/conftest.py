@@ -6,6 +6,12 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from lessons.checks import tripwire  # noqa: E402
+
+# The tests build wrong answers from the checks' references: that is not a student's
+# delegation. Code a test runs as a notebook cell (compiled as "<cell N>") is watched.
+tripwire.AUTHORITY.append(os.path.dirname(os.path.abspath(__file__)))
+
 
 @pytest.fixture
 def rng():

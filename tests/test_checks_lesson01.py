@@ -3,11 +3,13 @@
 The reference solutions are the exercise cells of `solutions/01_vanilla_rnn.py`,
 executed on their own (with the imports of the lesson's first code cell). The
 wrong implementations are mistakes students make; each must raise `CheckFailed`
-with a message that names the problem.
+with a message that names the problem. A cell written with NumPy must fail the
+check and the grader's hidden test (`instructor/grading/lesson01.py`) alike.
 """
 
 import hashlib
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +20,10 @@ import numpy as np
 import pytest
 from keras import ops
 
+from instructor.grade import judge, load_lesson
+from instructor.grading import error_value, plain, unplain
 from lessons import datasets
-from lessons.checks import CheckFailed
+from lessons.checks import CheckFailed, numpy_in_graph_message
 from lessons.checks import lesson01 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +141,7 @@ def call_with_numpy(self, inputs, states):
         (call_returning_only_H, ["pair", "(H_t, [H_t])"]),
         (call_returning_old_state, ["new state should be H_t"]),
         (call_with_states_not_indexed, ["states[0]"]),
-        (call_with_numpy, ["fails inside keras.layers.RNN", "not NumPy"]),
+        (call_with_numpy, ["`StudentCell.call` (exercise rnn_cell_call) uses NumPy", "keras.ops"]),
     ],
 )
 def test_wrong_cell_is_caught(call, words):
@@ -145,6 +149,73 @@ def test_wrong_cell_is_caught(call, words):
         checks.check_rnn_cell_call(cell_with_call(call))
     for word in words:
         assert word in str(failure.value)
+
+
+# --- NumPy in call: right when called directly, wrong inside keras.layers.RNN ----------------
+NUMPY_CELLS = {  # what students write: (the solution's text, their text)
+    "np.tanh around the sum": ("H_t = ops.tanh(", "H_t = np.tanh("),
+    "np.dot for the products": ("ops.matmul(", "np.dot("),
+}
+
+
+def numpy_cell(old, new):
+    """The notebook's namespace with the solution's cell, NumPy instead of keras.ops, as cell 7."""
+    source = exercise_cells()["rnn_cell_call"]
+    assert old in source
+    namespace = run_cells([])
+    exec(compile(source.replace(old, new), "<cell 7>", "exec"), namespace)
+    return namespace
+
+
+def probe(lesson, namespace, exercise, seed):
+    """The hidden test's result as the grader gets it (an exception becomes an error value)."""
+    try:
+        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
+    except Exception as error:
+        return error_value(error)
+
+
+def graded(namespace, exercise="rnn_cell_call", seed=3):
+    """(status, fraction, detail) of the hidden test, against the solution's reference."""
+    lesson = load_lesson(LESSON)
+    reference = probe(lesson, run_cells(exercise_cells().values()), exercise, seed)
+    return judge(lesson, exercise, probe(lesson, namespace, exercise, seed), reference)
+
+
+def one_step(cell_class, solution):
+    """H_t of a cell called directly (eagerly), with the weights of the solution's cell."""
+    cell, twin = cell_class(4), solution["MyRNNCell"](4)
+    cell.build((None, 3))
+    twin.build((None, 3))
+    for name in ("W_xh", "W_hh", "b_h"):
+        getattr(cell, name).assign(getattr(twin, name))
+    X, H = np.ones((2, 3), "float32"), np.full((2, 4), 0.5, "float32")
+    return ops.convert_to_numpy(cell(X, [H])[0]), ops.convert_to_numpy(twin(X, [H])[0])
+
+
+@pytest.mark.parametrize("old, new", NUMPY_CELLS.values(), ids=list(NUMPY_CELLS))
+def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(old, new, solution):
+    namespace = numpy_cell(old, new)
+    got, want = one_step(namespace["MyRNNCell"], solution)
+    np.testing.assert_allclose(got, want, atol=1e-6)  # right when called directly
+    message = numpy_in_graph_message("`MyRNNCell.call` (exercise rnn_cell_call)")
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_rnn_cell_call(namespace["MyRNNCell"])
+    assert str(failure.value) == message
+    status, fraction, detail = graded(namespace)
+    assert (status, fraction) == ("error", 0.0)
+    found = re.fullmatch(
+        rf"NumPyOnSymbolicTensor: {re.escape(message.rstrip('.'))} \(cell 7, line (\d+)\)", detail
+    )
+    assert found, detail
+    source = exercise_cells()["rnn_cell_call"].replace(old, new)
+    assert new in source.splitlines()[int(found.group(1)) - 1]  # the student's NumPy line
+
+
+def test_the_grader_gives_the_solution_full_marks_and_the_stub_missing():
+    assert graded(run_cells(exercise_cells().values()))[:2] == ("passed", 1.0)
+    stub = run_cells([as_student_sees_it(exercise_cells()["rnn_cell_call"])])
+    assert graded(stub)[0] == "missing"
 
 
 def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):

@@ -3,9 +3,11 @@
 The reference solutions are the exercise cells of `solutions/04_gru.py`, executed
 on their own (with the imports of the lesson's first code cell). The wrong cells
 are mistakes students make; each must raise `CheckFailed` with a message that
-names the part that is wrong (the gate, the line, the time step).
+names the part that is wrong (the gate, the line, the time step). A cell written
+with NumPy must fail the check and the grader's hidden test alike.
 """
 
+import re
 from pathlib import Path
 
 import keras
@@ -15,7 +17,9 @@ import pytest
 from keras import ops
 
 import lessons
-from lessons.checks import CheckFailed
+from instructor.grade import judge, load_lesson
+from instructor.grading import error_value, plain, unplain
+from lessons.checks import CheckFailed, numpy_in_graph_message
 from lessons.checks import lesson04 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +131,7 @@ def simplified_in_numpy(self, inputs, states):
         (simplified(zeros=True), ["states[0], not zeros"]),
         (simplified_matrices_in_wrong_order, ["(rows) @ (weight)"]),
         (simplified_returning_only_c, ["pair", "return c^<t>, [c^<t>]"]),
-        (simplified_in_numpy, ["fails inside keras.layers.RNN", "keras.ops"]),
+        (simplified_in_numpy, ["`StudentCell.call` (exercise simplified_gru_call) uses NumPy"]),
     ],
 )
 def test_wrong_simplified_cell_is_caught(call, words):
@@ -210,6 +214,76 @@ def test_returning_the_old_state_is_caught():
 
     with pytest.raises(CheckFailed, match="new state should be the output itself"):
         checks.check_gru_call(cell_with_call("gru_call", call))
+
+
+# --- NumPy in call: right when called directly, wrong inside keras.layers.RNN ----------------
+NUMPY_CELLS = {  # what students write: exercise -> (the solution's text, their text)
+    "simplified_gru_call": ("c_tilde = ops.tanh(", "c_tilde = np.tanh("),
+    "gru_call": ("ops.matmul(", "np.dot("),
+}
+
+
+def numpy_cell(exercise):
+    """The notebook's namespace with the solution's cell, NumPy instead of keras.ops, as cell 7."""
+    old, new = NUMPY_CELLS[exercise]
+    source = exercise_cells()[exercise]
+    assert old in source
+    namespace = run_cells([])
+    exec(compile(source.replace(old, new), "<cell 7>", "exec"), namespace)
+    return namespace
+
+
+def probe(lesson, namespace, exercise, seed):
+    """The hidden test's result as the grader gets it (an exception becomes an error value)."""
+    try:
+        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
+    except Exception as error:
+        return error_value(error)
+
+
+def graded(namespace, exercise, seed=3):
+    """(status, fraction, detail) of the hidden test, against the solution's reference."""
+    lesson = load_lesson(LESSON)
+    reference = probe(lesson, run_cells(exercise_cells().values()), exercise, seed)
+    return judge(lesson, exercise, probe(lesson, namespace, exercise, seed), reference)
+
+
+def one_step(cell_class, twin_class, num_states):
+    """The output of a cell called directly (eagerly), and of `twin_class` with its weights."""
+    cell, twin = cell_class(4), twin_class(4)
+    cell.build((None, 3))
+    twin.build((None, 3))
+    for mine, theirs in zip(cell.weights, twin.weights):
+        mine.assign(theirs)
+    X, states = np.ones((2, 3), "float32"), [np.full((2, 4), 0.5, "float32")] * num_states
+    return ops.convert_to_numpy(cell(X, states)[0]), ops.convert_to_numpy(twin(X, states)[0])
+
+
+@pytest.mark.parametrize("exercise", NUMPY_CELLS)
+def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(exercise, solution):
+    name, check = CHECKS[exercise]
+    namespace = numpy_cell(exercise)
+    got, want = one_step(namespace[name], solution[name], 1)
+    np.testing.assert_allclose(got, want, atol=1e-6)  # right when called directly
+    message = numpy_in_graph_message(f"`{name}.call` (exercise {exercise})")
+    with pytest.raises(CheckFailed) as failure:
+        check(namespace[name])
+    assert str(failure.value) == message
+    status, fraction, detail = graded(namespace, exercise)
+    assert (status, fraction) == ("error", 0.0)
+    found = re.fullmatch(
+        rf"NumPyOnSymbolicTensor: {re.escape(message.rstrip('.'))} \(cell 7, line (\d+)\)", detail
+    )
+    assert found, detail
+    source = exercise_cells()[exercise].replace(*NUMPY_CELLS[exercise])
+    assert NUMPY_CELLS[exercise][1] in source.splitlines()[int(found.group(1)) - 1]
+
+
+@pytest.mark.parametrize("exercise", NUMPY_CELLS)
+def test_the_grader_gives_the_solution_full_marks_and_the_stub_missing(exercise):
+    assert graded(run_cells(exercise_cells().values()), exercise)[:2] == ("passed", 1.0)
+    stub = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
+    assert graded(stub, exercise)[0] == "missing"
 
 
 def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):

@@ -3,12 +3,14 @@
 The reference solutions are the exercise cells of `solutions/05_lstm.py`, executed
 on their own (with the imports of the lesson's first code cell). The wrong
 implementations are mistakes students make; each must raise `CheckFailed` with a
-message that names the problem (the gate, the line, the time step). The last tests
+message that names the problem (the gate, the line, the time step); a cell written
+with NumPy must fail the check and the grader's hidden test alike. The last tests
 check the movie-review sentences against what `data/README.md` says about them.
 """
 
 import gzip
 import importlib.util
+import re
 from pathlib import Path
 
 import keras
@@ -18,8 +20,10 @@ import pytest
 from keras import ops
 
 import lessons
+from instructor.grade import judge, load_lesson
+from instructor.grading import error_value, plain, unplain
 from lessons import datasets
-from lessons.checks import CheckFailed
+from lessons.checks import CheckFailed, numpy_in_graph_message
 from lessons.checks import lesson05 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +169,7 @@ def lstm_with_numpy(self, inputs, states):
         (lstm(no_bias="o"), ["bias b_o of the output gate O_t is missing"]),
         (lstm(returns="old states"), ["the old ones", "time step t = 1"]),
         (lstm(returns="one state"), ["list of two tensors"]),
-        (lstm_with_numpy, ["fails inside keras.layers.RNN", "not NumPy"]),
+        (lstm_with_numpy, ["`StudentCell.call` (exercise lstm_call) uses NumPy", "keras.ops"]),
     ],
 )
 def test_wrong_lstm_cell_is_caught(call, words):
@@ -230,6 +234,76 @@ def test_wrong_coupled_cell_is_caught(call, words):
         checks.check_coupled_lstm_call(cell_with_call("coupled_lstm_call", call))
     for word in words:
         assert word in str(failure.value)
+
+
+# --- NumPy in call: right when called directly, wrong inside keras.layers.RNN ----------------
+NUMPY_CELLS = {  # what students write: exercise -> (the solution's text, their text)
+    "lstm_call": ("H_t = O_t * ops.tanh(C_t)", "H_t = O_t * np.tanh(C_t)"),
+    "coupled_lstm_call": ("ops.matmul(", "np.dot("),
+}
+
+
+def numpy_cell(exercise):
+    """The notebook's namespace with the solution's cell, NumPy instead of keras.ops, as cell 7."""
+    old, new = NUMPY_CELLS[exercise]
+    source = exercise_cells()[exercise]
+    assert old in source
+    namespace = run_cells([])
+    exec(compile(source.replace(old, new), "<cell 7>", "exec"), namespace)
+    return namespace
+
+
+def probe(lesson, namespace, exercise, seed):
+    """The hidden test's result as the grader gets it (an exception becomes an error value)."""
+    try:
+        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
+    except Exception as error:
+        return error_value(error)
+
+
+def graded(namespace, exercise, seed=3):
+    """(status, fraction, detail) of the hidden test, against the solution's reference."""
+    lesson = load_lesson(LESSON)
+    reference = probe(lesson, run_cells(exercise_cells().values()), exercise, seed)
+    return judge(lesson, exercise, probe(lesson, namespace, exercise, seed), reference)
+
+
+def one_step(cell_class, twin_class, num_states):
+    """The output of a cell called directly (eagerly), and of `twin_class` with its weights."""
+    cell, twin = cell_class(4), twin_class(4)
+    cell.build((None, 3))
+    twin.build((None, 3))
+    for mine, theirs in zip(cell.weights, twin.weights):
+        mine.assign(theirs)
+    X, states = np.ones((2, 3), "float32"), [np.full((2, 4), 0.5, "float32")] * num_states
+    return ops.convert_to_numpy(cell(X, states)[0]), ops.convert_to_numpy(twin(X, states)[0])
+
+
+@pytest.mark.parametrize("exercise", NUMPY_CELLS)
+def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(exercise, solution):
+    name, check = CHECKS[exercise]
+    namespace = numpy_cell(exercise)
+    got, want = one_step(namespace[name], solution[name], 2)
+    np.testing.assert_allclose(got, want, atol=1e-6)  # right when called directly
+    message = numpy_in_graph_message(f"`{name}.call` (exercise {exercise})")
+    with pytest.raises(CheckFailed) as failure:
+        check(namespace[name])
+    assert str(failure.value) == message
+    status, fraction, detail = graded(namespace, exercise)
+    assert (status, fraction) == ("error", 0.0)
+    found = re.fullmatch(
+        rf"NumPyOnSymbolicTensor: {re.escape(message.rstrip('.'))} \(cell 7, line (\d+)\)", detail
+    )
+    assert found, detail
+    source = exercise_cells()[exercise].replace(*NUMPY_CELLS[exercise])
+    assert NUMPY_CELLS[exercise][1] in source.splitlines()[int(found.group(1)) - 1]
+
+
+@pytest.mark.parametrize("exercise", NUMPY_CELLS)
+def test_the_grader_gives_the_solution_full_marks_and_the_stub_missing(exercise):
+    assert graded(run_cells(exercise_cells().values()), exercise)[:2] == ("passed", 1.0)
+    stub = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
+    assert graded(stub, exercise)[0] == "missing"
 
 
 def test_a_plain_lstm_cell_is_not_a_coupled_one(solution):

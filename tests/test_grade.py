@@ -12,6 +12,7 @@ import copy
 import csv
 import hashlib
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -31,8 +32,7 @@ LESSON = "00_sequences"
 TIMEOUT = 60  # seconds per notebook: lesson 00 needs 10 to 35 on a busy 2-core machine
 ISOLATION = sandbox.choose("auto").kind
 GRADER_FILES = [
-    REPO / "lessons" / "grade.py",
-    REPO / "lessons" / "grading",
+    REPO / "instructor",
     REPO / "lessons" / "checks" / "lesson00.py",
     REPO / "solutions" / f"{LESSON}.py",
     REPO / "solutions" / f"{LESSON}.ipynb",
@@ -73,6 +73,53 @@ def with_solution_of(notebook, name):
 BUGGY_ENCODE = """
 def encode_name(name, char_to_index):
     return [char_to_index[char] for char in name] + [EOS]  # KeyError for an unseen character
+"""
+
+
+# Written for these tests, not copied: the same answer twice, once with other names and comments.
+OWN_VOCAB = """
+SPECIAL_TOKENS = ["<pad>", "<unk>", "<eos>"]
+PAD, UNK, EOS = 0, 1, 2
+
+
+def build_char_vocab(names):
+    # every character that occurs, once, in sorted order, after the special tokens
+    seen = set()
+    for name in names:
+        for character in name:
+            seen.add(character)
+    index_to_char = list(SPECIAL_TOKENS) + sorted(seen)
+    char_to_index = {token: position for position, token in enumerate(index_to_char)}
+    return char_to_index, index_to_char
+"""
+RENAMED_VOCAB = """
+SPECIAL_TOKENS = ["<pad>", "<unk>", "<eos>"]
+PAD, UNK, EOS = 0, 1, 2
+
+
+def build_char_vocab(names):
+    # collect the alphabet of the data set
+    letters = set()
+    for word in names:
+        for ch in word:
+            letters.add(ch)
+    itos = list(SPECIAL_TOKENS) + sorted(letters)  # specials first
+    stoi = {tok: i for i, tok in enumerate(itos)}
+    return stoi, itos
+"""
+UNREADABLE_VOCAB = """
+SPECIAL_TOKENS = ["<pad>", "<unk>", "<eos>"]
+PAD, UNK, EOS = 0, 1, 2
+def build_char_vocab(names):
+    index_to_char = list(SPECIAL_TOKENS) + sorted(set("".join(names))
+    return {c: i for i, c in enumerate(index_to_char)}, index_to_char
+"""
+KIT_ENCODE = """
+from lessons.checks.lesson00 import reference_encode
+
+
+def encode_name(name, char_to_index):
+    return reference_encode(name, char_to_index)
 """
 
 
@@ -145,6 +192,18 @@ def submissions_folder(root, out_dir, port):
     for student, notebook in notebooks.items():
         (root / student).mkdir(parents=True)
         nbformat.write(notebook, root / student / f"{LESSON}.ipynb")
+    # kate handed in twice: the newer file (her own answer) is graded, the older one not.
+    (root / "kate").mkdir()
+    nbformat.write(blank, root / "kate" / f"{LESSON}.ipynb")
+    os.utime(root / "kate" / f"{LESSON}.ipynb", (1_700_000_000, 1_700_000_000))
+    kate = with_bug(with_solution_of(blank, "pad_and_mask"), "char_vocab", OWN_VOCAB)
+    nbformat.write(kate, root / "kate" / f"{LESSON} (1).ipynb")
+    # leo: a cell that does not compile, and the kit's answer handed in as his own
+    leo = with_bug(with_solution_of(blank, "pad_and_mask"), "char_vocab", UNREADABLE_VOCAB)
+    (root / "leo").mkdir()
+    nbformat.write(with_bug(leo, "encode_name", KIT_ENCODE), root / "leo" / f"{LESSON}.ipynb")
+    (root / "olga").mkdir()
+    nbformat.write(with_bug(blank, "char_vocab", RENAMED_VOCAB), root / "olga" / f"{LESSON}.ipynb")
     (root / "heidi").mkdir()
     (root / "heidi" / f"{LESSON}.ipynb").write_text('{"cells": [ not json')
     dave = outputs_kept_code_blanked()
@@ -215,6 +274,7 @@ def test_grading_ran_and_wrote_one_row_per_student_and_exercise(graded):
             "points",
             "max_points",
             "status",
+            "file",
             "detail",
         ]
     for student, rows in graded["rows"].items():
@@ -295,7 +355,7 @@ def test_the_sandbox_hides_the_solutions_and_the_network(graded):
 def test_the_submitted_files_are_never_modified(graded):
     files = {f: v for f, v in graded["after"].items() if graded["submissions"] in f.parents}
     assert files == {f: v for f, v in graded["before"].items() if f in files}
-    assert len(files) == 9
+    assert len(files) == 13
 
 
 def test_feedback_says_what_passed_what_failed_and_why(graded):
@@ -306,6 +366,81 @@ def test_feedback_says_what_passed_what_failed_and_why(graded):
     assert "CheckFailed" in feedback  # the notebook's own check cell, as the student saw it
     crash = (graded["out"] / "feedback" / "grace" / f"{LESSON}.md").read_text()
     assert "could not run" in crash
+
+
+def test_only_the_newest_file_of_a_lesson_is_graded_and_named(graded):
+    rows = graded["rows"]["kate"]
+    assert {row["file"] for row in rows.values()} == {f"{LESSON} (1).ipynb"}
+    assert statuses(graded, "kate") == {
+        "char_vocab": "passed",
+        "encode_name": "missing",
+        "pad_and_mask": "passed",
+    }
+    feedback = graded["out"] / "feedback" / "kate"
+    assert f"not graded: `{LESSON}.ipynb`" in (feedback / f"{LESSON} (1).md").read_text()
+    assert not (feedback / f"{LESSON}.md").exists()
+
+
+def test_a_cell_that_does_not_compile_is_named_with_its_line(graded):
+    row = graded["rows"]["leo"]["char_vocab"]
+    assert row["status"] == "error"
+    assert "does not compile (SyntaxError, line 4" in row["detail"]
+
+
+def test_the_kits_answer_scores_0_and_the_other_exercises_keep_their_points(graded):
+    assert statuses(graded, "leo")["encode_name"] == "uses-kit-answer"
+    assert (
+        "lessons.checks.lesson00.reference_encode" in graded["rows"]["leo"]["encode_name"]["detail"]
+    )
+    assert graded["rows"]["leo"]["pad_and_mask"]["status"] == "passed"
+    assert points(graded, "leo") == 2
+
+
+def test_the_gradebook_has_a_row_per_student_under_the_maximum(graded):
+    with open(graded["out"] / "gradebook.csv", newline="") as file:
+        table = list(csv.reader(file))
+    exercises = ["char_vocab", "encode_name", "pad_and_mask"]
+    assert table[0] == ["student", "total", LESSON, *(f"{LESSON}/{e}" for e in exercises)]
+    assert table[1] == ["Points Possible", "5", "5", "2", "1", "2"]
+    assert [row[0] for row in table[2:]] == sorted(graded["rows"])
+    by_student = {row[0]: row for row in table[2:]}
+    assert by_student["alice"] == ["alice", "5", "5", "2", "1", "2"]
+    assert by_student["carol"] == ["carol", "2", "2", "2", "0", "0"]
+    assert by_student["judy"] == ["judy", "0", "", "", "", ""]  # no lesson 99: nothing to fill
+
+
+def test_the_renamed_copy_heads_the_similarity_report(graded):
+    with open(graded["out"] / "similarity.csv", newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["exercise"] == "char_vocab"]
+    copy = next(r for r in rows if {r["a"], r["b"]} == {"kate", "olga"})
+    others = [r for r in rows if len({r["a"], r["b"]} & {"kate", "olga"}) == 1]
+    assert float(copy["similarity"]) >= 0.9
+    assert all(float(r["similarity"]) < float(copy["similarity"]) for r in others)
+    assert "never change points" in (graded["out"] / "similarity.md").read_text()
+
+
+def test_a_flat_folder_of_notebooks_says_how_to_lay_it_out(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    nbformat.write(read("notebooks"), tmp_path / "in" / "alice.ipynb")
+    status = cli.main(
+        ["grade", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--root", str(REPO)]
+    )
+    assert status == 2
+    assert "SUBMISSIONS_DIR/<student>/<lesson>.ipynb" in capsys.readouterr().err
+
+
+def test_the_grader_version_covers_the_package_the_tools_and_the_data():
+    from instructor import grade
+
+    before = grade._grader_hash()
+    for folder in ("lessons", "instructor", "data"):
+        planted = REPO / folder / "_grader_version_probe.txt"
+        try:
+            planted.write_text("changed")
+            assert grade._grader_hash() != before, folder
+        finally:
+            planted.unlink()
+    assert grade._grader_hash() == before
 
 
 def test_resume_skips_unchanged_submissions(graded, capsys):

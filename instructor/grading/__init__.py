@@ -42,7 +42,9 @@ For every exercise `name` in the header of `solutions/NN_topic.py`
   `{"__error__": "ValueError", ...}`, equal to the reference's only if the
   reference raised the same type (e.g. a check for bad input). An exception
   that escapes the probe fails the whole exercise ("missing" for `Missing` and
-  `NotImplementedError`, "error" for any other).
+  `NotImplementedError`, "error" for any other; TensorFlow's NotImplementedError
+  for NumPy on a traced tensor is an error, `NumPyOnSymbolicTensor`). Run a
+  student's cell compiled, where Keras traces it (`cells.traced_sequence`).
 - Probes run once per submission, in seconds: a few small cases, not the
   notebook's training.
 
@@ -72,24 +74,63 @@ class Missing(Exception):
     """The notebook does not define an object the exercise asks for."""
 
 
+class NumPyOnSymbolicTensor(TypeError):
+    """The student's code gave NumPy a traced tensor (e.g. `np.tanh` in a cell's `call`).
+
+    TensorFlow raises `NotImplementedError` for it, which would read as an
+    unwritten exercise: the probes raise this instead, with the words of the
+    students' check (`lessons.checks.numpy_in_graph_message`).
+    """
+
+
+WATCHING = []  # the tripwires of the exercise being probed (see grading.child)
+
+
 def lookup(namespace, name):
-    """`namespace[name]`, or `Missing` saying that the notebook does not define it."""
+    """`namespace[name]`, or `Missing` saying that the notebook does not define it.
+
+    The exercise's tripwires see the object: an alias or subclass of the kit's answer is a hit.
+    """
     if name not in namespace:
         raise Missing(f"`{name}` is not defined: run or restore the exercise cell that defines it")
+    for wire in WATCHING:
+        wire.inspect(namespace[name], label=f"`{name}`")
     return namespace[name]
 
 
+MESSAGE_LIMIT = 1000  # characters of an exception's message kept, cut at a sentence end
+
+
 def error_value(error):
-    """An exception as a plain value that can be compared and shown, with where it was raised."""
-    message = " ".join(str(error).split())
-    frames = traceback.extract_tb(error.__traceback__)
-    in_cells = [f for f in frames if f.filename.startswith("<cell ")]
+    """An exception as a plain value that can be compared and shown, with where it was raised.
+
+    The message reads as `lessons.checks.error_text` gives it (no colour codes,
+    no Keras argument listing), whole up to `MESSAGE_LIMIT`. NumPy refusing a
+    traced tensor is no stub, though TensorFlow raises `NotImplementedError`:
+    it is named `NumPyOnSymbolicTensor` and is not "missing".
+    """
+    from lessons.checks import error_text, is_numpy_on_symbolic  # here: the grader needs no Keras
+
+    numpy = isinstance(error, NumPyOnSymbolicTensor) or is_numpy_on_symbolic(error)
     return {
-        ERROR: type(error).__name__,
-        "message": message[:300],
-        "missing": isinstance(error, (Missing, NotImplementedError)),
-        "where": f"{in_cells[-1].filename[1:-1]}, line {in_cells[-1].lineno}" if in_cells else "",
+        ERROR: NumPyOnSymbolicTensor.__name__ if numpy else type(error).__name__,
+        "message": error_text(error, limit=MESSAGE_LIMIT),
+        "missing": isinstance(error, (Missing, NotImplementedError)) and not numpy,
+        "where": _where(error),
     }
+
+
+def _where(error):
+    """Where `error` was raised, as "cell N, line L" (its cause's frame if it has none there)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = traceback.extract_tb(error.__traceback__)
+        in_cells = [f for f in frames if f.filename.startswith("<cell ")]
+        if in_cells:
+            return f"{in_cells[-1].filename[1:-1]}, line {in_cells[-1].lineno}"
+        error = error.__cause__ or error.__context__
+    return ""
 
 
 def capture(fn, *args, **kwargs):
@@ -156,8 +197,9 @@ def difference(got, want, path="", rtol=1e-5, atol=1e-6):
         if is_error(want) and is_error(got) and got[ERROR] == want[ERROR]:
             return None
         if is_error(got):
-            return f"{where}: raised {got[ERROR]}: {got['message']}"
-        return f"{where}: should raise {want[ERROR]}, returned {_short(got)}"
+            message = f": {got['message']}" if got.get("message") else ""
+            return f"{where}: raised {got[ERROR]}{message}"
+        return f"{where}: should raise {want[ERROR]}, returned {_show(got)}"
     if isinstance(want, np.ndarray):
         return _array_difference(got, want, where, rtol, atol)
     if isinstance(want, dict):
@@ -166,7 +208,7 @@ def difference(got, want, path="", rtol=1e-5, atol=1e-6):
         missing = [k for k in want if k not in got]
         extra = [k for k in got if k not in want]
         if missing or extra:
-            return f"{where}: keys {_short(missing)} missing, {_short(extra)} unexpected"
+            return f"{where}: keys {_show(missing)} missing, {_show(extra)} unexpected"
         for key in want:
             found = difference(got[key], want[key], f"{path}[{key!r}]", rtol, atol)
             if found:
@@ -176,7 +218,7 @@ def difference(got, want, path="", rtol=1e-5, atol=1e-6):
         if not isinstance(got, list):
             return f"{where}: {_kind(got)} instead of a sequence of {len(want)}"
         if len(got) != len(want):
-            return f"{where}: {len(got)} items instead of {len(want)}: {_short(got)}"
+            return f"{where}: {len(got)} items instead of {len(want)}: {_show(got)}"
         for i, (g, w) in enumerate(zip(got, want)):
             found = difference(g, w, f"{path}[{i}]", rtol, atol)
             if found:
@@ -208,8 +250,9 @@ def _array_difference(got, want, where, rtol, atol):
     if np.all(ok):
         return None
     index = tuple(int(i) for i in np.argwhere(~ok)[0])
+    shown, wanted = _pair(got[index].item(), want[index].item())
     return (
-        f"{where}{list(index)}: {got[index]!r} instead of {want[index]!r} "
+        f"{where}: {shown} instead of {wanted} at {list(index)} "
         f"({int((~ok).sum())} of {ok.size} entries differ)"
     )
 
@@ -228,16 +271,66 @@ def _is_number(value):
 def _kind(value):
     if isinstance(value, np.ndarray):
         return "an array"
-    return f"{type(value).__name__} {_short(value)}"
+    return f"{type(value).__name__} {_show(value)}"
 
 
 def _values(where, got, want):
-    return f"{where}: {_short(got)} instead of {_short(want)}"
+    if _is_number(got) and _is_number(want):
+        got, want = _pair(got, want)
+        return f"{where}: {got} instead of {want}"
+    return f"{where}: {_show(got)} instead of {_show(want)}"
 
 
-def _short(value, limit=80):
+def _number(value, digits=4):
+    """A number as a person writes it: an int whole, a float to `digits` significant digits."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return f"{float(value):.{digits}g}"
+
+
+def _pair(got, want):
+    """`got` and `want` to 4 significant digits, or more where 4 would show them equal."""
+    for digits in range(4, 10):
+        shown, wanted = _number(got, digits), _number(want, digits)
+        if shown != wanted:
+            break
+    return shown, wanted
+
+
+def _show(value, limit=80):
+    """`value` in plain words: numbers to 4 digits, no NumPy reprs, long data shortened.
+
+    A list, dict or array too long for `limit` characters keeps its first items
+    and says how many it has: only the data is shortened, never the sentence
+    around it.
+    """
+    if isinstance(value, np.ndarray):
+        first = value.ravel()[:limit]  # more would not fit in `limit` characters
+        items = [_number(v) if value.dtype.kind in "biuf" else _show(v) for v in first]
+        shape = f"array of shape {value.shape}: " if value.ndim != 1 else "array "
+        return shape + _join(items, "[", "]", limit, value.size)
+    if isinstance(value, (list, tuple)):
+        items = [_show(v, limit) for v in value[:limit]]
+        return _join(items, *("[]" if isinstance(value, list) else "()"), limit, len(value))
+    if isinstance(value, dict):
+        items = [f"{_show(k, limit)}: {_show(v, limit)}" for k, v in list(value.items())[:limit]]
+        return _join(items, "{", "}", limit, len(value))
+    if isinstance(value, (int, float, np.number, np.bool_)):
+        return _number(value)
     text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
+def _join(items, start, end, limit, count):
+    """The items that fit in `limit` characters, then "…" and how many there are in all."""
+    kept = []
+    for item in items:
+        if kept and len(", ".join([*kept, item])) > limit:
+            return f"{start}{', '.join(kept)}, … {end} ({count} items)"
+        kept.append(item)
+    return f"{start}{', '.join(kept)}{end}"
 
 
 def compare(student, reference, rtol=1e-5, atol=1e-6):
@@ -250,7 +343,9 @@ def compare(student, reference, rtol=1e-5, atol=1e-6):
     if is_error(student):
         return 0.0, difference(student, reference)
     problems = [
-        difference(student.get(part), want, part, rtol, atol) if isinstance(student, dict) else "?"
+        difference(student.get(part), want, part, rtol, atol)
+        if isinstance(student, dict)
+        else f"{part}: the hidden test returned {_kind(student)}"
         for part, want in reference.items()
     ]
     wrong = [p for p in problems if p]

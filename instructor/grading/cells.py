@@ -1,11 +1,17 @@
-"""What the probes of the cell lessons (04 GRU, 05 LSTM) share: run a student's cell.
+"""What the probes of the cell lessons (01 RNN, 04 GRU, 05 LSTM) share: run a student's cell.
 
 `run_gated_cell` gives the cell weights drawn from `rng` (optionally one gate
 pinned open or shut by its bias), then runs one step on its own and a masked
-sequence inside `keras.layers.RNN`, and returns what came out as arrays.
+sequence inside `keras.layers.RNN` in a compiled `keras.Model`, and returns
+what came out as arrays. The sequence runs compiled (`traced_sequence`)
+because that is where the lessons' cells must work: Keras traces `call` on
+symbolic tensors there, and a `call` written with NumPy, which works when
+called eagerly, fails as it fails the students' check.
 """
 
 import numpy as np
+
+from instructor.grading import NumPyOnSymbolicTensor
 
 N, T, D, H = 3, 6, 4, 5  # batch, time steps, input features, units
 
@@ -28,7 +34,34 @@ def gate_weights(rng, gates, force=None):
     return weights
 
 
-def run_gated_cell(cell_class, gates, rng, num_states, force=None):
+def cell_call(cell_class, exercise):
+    """How the feedback names the student's `call`, the same words as the students' check."""
+    return f"`{cell_class.__name__}.call` (exercise {exercise})"
+
+
+def traced_sequence(rnn, X, mask, what):
+    """`rnn(X, mask=mask)` inside a compiled `keras.Model`, as NumPy arrays.
+
+    `model.predict` traces the cell's `call` on symbolic tensors. NumPy there
+    raises (TensorFlow's `NotImplementedError`, which reads as a stub):
+    `NumPyOnSymbolicTensor` says instead that `what` must use keras.ops.
+    """
+    import keras
+
+    from lessons.checks import is_numpy_on_symbolic, numpy_in_graph_message
+
+    try:
+        inputs = [keras.Input((None, X.shape[-1])), keras.Input((None,), dtype="bool")]
+        model = keras.Model(inputs, rnn(inputs[0], mask=inputs[1]))
+        model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
+        return model.predict([X, mask], batch_size=len(X), verbose=0)
+    except Exception as error:  # the student's call, traced
+        if is_numpy_on_symbolic(error):
+            raise NumPyOnSymbolicTensor(numpy_in_graph_message(what)) from error
+        raise
+
+
+def run_gated_cell(cell_class, gates, rng, num_states, force=None, *, exercise):
     """One step and a masked sequence through `cell_class(H)`, all inputs drawn from `rng`.
 
     Returns:
@@ -49,6 +82,6 @@ def run_gated_cell(cell_class, gates, rng, num_states, force=None):
         getattr(rnn.cell, name).assign(value)
     out, new_states = rnn.cell(X_t, states)
     new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
-    sequence, *final = rnn(X, mask=mask)
+    sequence, *final = traced_sequence(rnn, X, mask, cell_call(cell_class, exercise))
     as_arrays = lambda values: [np.asarray(v) for v in values]  # noqa: E731
     return np.asarray(out), as_arrays(new_states), np.asarray(sequence), as_arrays(final)

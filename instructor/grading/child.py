@@ -12,6 +12,11 @@ probes saw (plain values, as JSON) and what happened to each cell: the grader
 decides the points in its own process.
 
 The same program computes the reference, on the solution's exercise cells.
+
+While an exercise's probe runs, the kit's own answers to it (`kit_answer:` in
+the lesson's header) are tripwires (`lessons.checks.tripwire`): the results
+name each one the student's code called, subclassed or wrapped, and an audit
+hook stops the notebook's code from removing the profile hook that watches.
 """
 
 import importlib
@@ -23,7 +28,11 @@ import sys
 import time
 import traceback
 
+from instructor import grading
 from instructor.grading import error_value, plain
+from lessons.checks import tripwire
+
+AUTHORITY = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ""),)
 
 OUT_OF_MEMORY = ("MemoryError", "ResourceExhaustedError")
 
@@ -84,6 +93,8 @@ def _namespace(shell):
 
 def _where(error, filename):
     """The line of the cell where `error` was raised (its last frame in the cell)."""
+    if isinstance(error, SyntaxError) and error.filename == filename:
+        return error.lineno  # the cell did not compile: no frame of it ran
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
     return frames[-1].lineno if frames else None
 
@@ -125,36 +136,77 @@ def run_cells(cells, namespace, deadline, progress):
     return errors, stopped
 
 
-def run_probes(lesson, exercises, namespace, seed):
-    """{exercise: plain probe result}; an exception anywhere in a probe becomes its result."""
+def _guard_profile(event, args):
+    """An audit hook: the notebook's code may not replace the tripwires' profile hook."""
+    if event not in ("sys.setprofile", "sys.settrace"):
+        return
+    # A notebook's check arms and disarms its own tripwire; had it replaced the probe's,
+    # Tripwire.intact would say so.
+    if sys._getframe(1).f_code in _ARMING:
+        return
+    if tripwire.student_on_stack(AUTHORITY):
+        raise RuntimeError(f"{event} is not allowed while grading")
+
+
+_ARMING = (tripwire.Tripwire.arm.__code__, tripwire.Tripwire.disarm.__code__)
+
+
+def _watch_fingerprint():
+    return tripwire.fingerprint(), id(grading.lookup), id(grading.lookup.__code__)
+
+
+def run_probes(lesson, exercises, namespace, seed, kit_answers=None, before=None):
+    """({exercise: plain probe result}, {exercise: [kit answers it used]}).
+
+    An exception anywhere in a probe becomes its result. `before`: the watch's
+    fingerprint taken before the notebook ran; if its code changed, every
+    exercise with kit answers counts as using them.
+    """
     module = importlib.import_module(f"instructor.grading.lesson{lesson[:2]}")
-    results = {}
+    results, used = {}, {}
+    tampered = before is not None and _watch_fingerprint() != before
     for exercise in exercises:
         probe = getattr(module, f"probe_{exercise}")
+        wire = tripwire.Tripwire((kit_answers or {}).get(exercise, ()), authority=AUTHORITY)
+        grading.WATCHING.append(wire)  # lookup() shows it every object it returns
         try:
-            results[exercise] = plain(probe(namespace, seed))
+            with wire:
+                results[exercise] = plain(probe(namespace, seed))
+                if not wire.intact():
+                    wire.record("your code replaced the grader's profile hook")
         except Exception as error:  # whatever the student's code raised
             results[exercise] = error_value(error)
+        finally:
+            grading.WATCHING.remove(wire)
+        if tampered and wire.codes:
+            wire.record("your code changed the grader's tripwires (lessons.checks.tripwire)")
+        if wire.hits:
+            used[exercise] = wire.hits
         _close_figures()
-    return results
+    return results, used
 
 
 def main(job_path):
     with open(job_path) as file:
         job = json.load(file)
     limit_resources(job["memory_mb"])
+    sys.addaudithook(_guard_profile)
+    before = _watch_fingerprint()
     started = time.monotonic()
     shell = _NoIPython()
     namespace = _namespace(shell)
     errors, stopped = run_cells(job["cells"], namespace, job["cells_deadline"], job["progress"])
     cells_done = time.monotonic()
-    probes = run_probes(job["lesson"], job["exercises"], namespace, job["seed"])
+    probes, used = run_probes(
+        job["lesson"], job["exercises"], namespace, job["seed"], job.get("kit_answers"), before
+    )
     results = {
         "complete": True,
         "cell_errors": errors,
         "stopped": stopped,
         "skipped_magics": shell.skipped,
         "probes": probes,
+        "kit_answers_used": used,
         "seconds": {"cells": cells_done - started, "probes": time.monotonic() - cells_done},
     }
     partial = job["results"] + ".partial"

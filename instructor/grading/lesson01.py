@@ -1,7 +1,9 @@
 """Hidden tests for lesson 01 (the vanilla RNN): the cell's step and the loss summed over time.
 
 The student's `MyRNNCell` gets weights drawn from the seed and runs one step
-and a masked sequence inside `keras.layers.RNN`; `sequence_loss` gets random
+and a masked sequence inside `keras.layers.RNN`, compiled in a `keras.Model`
+(a `call` written with NumPy fails there, as in the students' check);
+`sequence_loss` gets random
 one-hot targets and predicted distributions, some with probabilities of
 exactly 0.
 """
@@ -9,6 +11,7 @@ exactly 0.
 import numpy as np
 
 from instructor.grading import compare, lookup
+from instructor.grading.cells import cell_call, traced_sequence
 
 PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
 
@@ -41,7 +44,7 @@ def probe_rnn_cell_call(namespace, seed):
     rnn = _cell(cell_class, h, d, weights)
     H_t, new_states = rnn.cell(X_t, [H_prev])
     new_state = new_states[0] if isinstance(new_states, (list, tuple)) else new_states
-    states = rnn(X, mask=mask)
+    states = traced_sequence(rnn, X, mask, cell_call(cell_class, "rnn_cell_call"))
     return {
         "cell": {
             "one step: H_t": np.asarray(H_t),

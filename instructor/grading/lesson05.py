@@ -2,13 +2,17 @@
 the adding problem's data generator.
 
 The cells get weights drawn from the seed and run one step and a masked
-sequence inside `keras.layers.RNN`, once with random weights and once with
+sequence inside `keras.layers.RNN`, compiled in a `keras.Model` (a `call`
+written with NumPy fails there, as in the students' check), once with random
+weights and once with
 the forget gate pinned shut (C_t then holds only the new candidate), which
 separates a wrong gate from a wrong cell update. The data generator is
 random, so its probe returns properties over many samples (shapes, markers,
 targets, uniform values and positions) that a correct generator has for any
 seed, never the arrays themselves.
 """
+
+import functools
 
 import numpy as np
 
@@ -18,8 +22,10 @@ from instructor.grading.cells import run_gated_cell
 PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
 
 
-def _run_cell(cell_class, gates, rng, force=None):
-    out, new_states, sequence, final = run_gated_cell(cell_class, gates, rng, 2, force)
+def _run_cell(cell_class, gates, rng, force=None, *, exercise):
+    out, new_states, sequence, final = run_gated_cell(
+        cell_class, gates, rng, 2, force, exercise=exercise
+    )
     return {
         "one step: H_t": out,
         "one step: [H_t, C_t]": new_states,
@@ -30,23 +36,23 @@ def _run_cell(cell_class, gates, rng, force=None):
 
 def probe_lstm_call(namespace, seed):
     cell_class = lookup(namespace, "MyLSTMCell")
+    run = functools.partial(_run_cell, cell_class, "ifco", exercise="lstm_call")
     return {
         "cell": {
-            "random weights": _run_cell(cell_class, "ifco", np.random.default_rng([seed, 0])),
-            "the forget gate shut (F_t = 0)": _run_cell(
-                cell_class, "ifco", np.random.default_rng([seed, 1]), force=("f", 0)
-            ),
+            "random weights": run(np.random.default_rng([seed, 0])),
+            "the forget gate shut (F_t = 0)": run(np.random.default_rng([seed, 1]), force=("f", 0)),
         }
     }
 
 
 def probe_coupled_lstm_call(namespace, seed):
     cell_class = lookup(namespace, "MyCoupledLSTMCell")
+    run = functools.partial(_run_cell, cell_class, "fco", exercise="coupled_lstm_call")
     return {
         "cell": {
-            "random weights": _run_cell(cell_class, "fco", np.random.default_rng([seed, 0])),
-            "the forget gate open (F_t = 1: C_t keeps C_{t-1})": _run_cell(
-                cell_class, "fco", np.random.default_rng([seed, 1]), force=("f", 1)
+            "random weights": run(np.random.default_rng([seed, 0])),
+            "the forget gate open (F_t = 1: C_t keeps C_{t-1})": run(
+                np.random.default_rng([seed, 1]), force=("f", 1)
             ),
         }
     }

@@ -5,14 +5,18 @@
   interpreter, its standard library, the environment's package folders, the
   system's shared libraries under /lib and /usr/lib and the loader's few /etc
   files: ld.so.cache, ld.so.conf(.d), localtime, nsswitch.conf, passwd,
-  group) and the kit's package and its data folder; read-write, its own scratch
-  folder and a private 256 MB /tmp; and a minimal /dev and its own /proc.
-  Nothing else is there: no home folder, no /opt, /srv, /var or /mnt, none of
-  the instructor's checkout (solutions, tests, notebooks, .git) but the
-  package and data, no submissions, output or other scratch folders.
+  group) and the kit's packages (`lessons`, and `instructor` for the grading
+  child and its probes) and its data folder; read-write, its own scratch
+  folder, a private 256 MB /tmp and 64 MB /dev/shm; a read-only minimal /dev
+  and its own /proc. Nothing else is there: no home folder (but the way to a
+  runtime kept in it), no /opt, /srv, /var or /mnt, none of the instructor's
+  checkout (solutions, tests, notebooks, .git) but the kit and a virtual
+  environment kept in it, no submissions, output or other scratch folders,
+  and a folder passed as hidden stays hidden even inside a shown one.
   `visible_paths()` lists what it sees. It has no network (own network, PID,
-  IPC and user namespaces), runs as `nobody` with no capabilities, and dies
-  with the grader.
+  IPC and user namespaces), runs as `nobody` with no capabilities (its user
+  namespace maps nobody to the grader's own user, so a grader run as root
+  owns what it sees, all of it read-only), and dies with the grader.
 - "user" (root without working bwrap): the child runs as `nobody`, so it can
   write only where everybody may (its scratch folder, /tmp); it can read what
   everybody may read, and it can reach the network.
@@ -36,7 +40,8 @@ import time
 from pathlib import Path
 
 NOBODY = 65534
-TMP_BYTES = 256 * 2**20
+TMP_BYTES = 256 * 2**20  # the private /tmp
+SHM_BYTES = 64 * 2**20  # the private /dev/shm (POSIX semaphores, shared memory)
 RUNNING = set()  # process groups of the children running now
 
 # The shared libraries (the interpreter's and the C extensions'): bound when they are
@@ -118,12 +123,6 @@ def _inside(path, folder):
     return path == folder or folder in path.parents
 
 
-def _outermost(paths):
-    """`paths` without those inside another one, parents first."""
-    paths = sorted(set(paths))
-    return [p for p in paths if not any(q != p and _inside(p, q) for q in paths)]
-
-
 def _kit():
     """The kit's folders the child needs (the student package, the grading child and its
     probes, the data) and the checkout holding them (None if installed)."""
@@ -170,16 +169,49 @@ def _base_path(name):
 
 @dataclasses.dataclass
 class View:
-    """What the bwrap child sees, in mount order."""
+    """What the bwrap child sees: `mounts` in order, then `links`.
 
-    binds: list  # read-only, from the host at the same place
-    links: list  # (target, link): symbolic links recreated
-    covers: list  # empty read-only folders laid over what the binds would show
-    rebinds: list  # read-only again, from under the covers
-    kit: list  # the kit's package and data, read-only
+    A path is visible when the nearest of itself and its folders that `mounts` names is
+    shown (bound read-only from the host at the same place); it is hidden when that one is
+    covered (an empty read-only folder laid over it), or when none is named.
+    """
+
+    mounts: list  # ("show" or "cover", path), parents first
+    links: list  # (target, link): symbolic links recreated where nothing shown holds them
+
+    @property
+    def binds(self):
+        return [path for kind, path in self.mounts if kind == "show"]
+
+    @property
+    def covers(self):
+        return [path for kind, path in self.mounts if kind == "cover"]
 
     def paths(self):
-        return sorted({*self.binds, *self.rebinds, *self.kit, *(link for _, link in self.links)})
+        return sorted({*self.binds, *(link for _, link in self.links)})
+
+
+def _shown(path, marks):
+    """Whether `path` is visible: the nearest of it and its folders in `marks` says so."""
+    return next((marks[p] for p in (path, *path.parents) if p in marks), False)
+
+
+def _layout(shown, hidden):
+    """The mounts that show `shown` and, of what they hold, nothing of `hidden`.
+
+    Every path gets one mark (hidden wins when a path is in both); in parents-first order,
+    a shown path is bound unless a shown folder already shows it, and a hidden one is
+    covered only where a shown folder would show it. So a shown folder inside a hidden one
+    inside a shown one (the kit in a checkout under /usr/lib) is bound again, and a hidden
+    folder inside the kit (submissions kept in data/) is covered, at any depth.
+    """
+    marks = {p: True for p in shown} | {p: False for p in hidden}
+    mounts = []
+    for path in sorted(marks):
+        above = path != path.parent and _shown(path.parent, marks)
+        if marks[path] != above:
+            mounts.append(("show" if marks[path] else "cover", path))
+    return mounts, marks
 
 
 def view(hidden=()):
@@ -235,28 +267,13 @@ def view(hidden=()):
             needed.add(path)
     needed = {p.resolve() for p in needed if p.exists()}
     needed |= {Path(f) for f in SYSTEM_FILES if Path(f).exists()}  # where they are looked for
+    needed |= {p for p in kit_folders if p.is_dir()}
 
-    binds = _outermost(needed)
-    # Whatever the binds would show of the guarded folders (and of the interpreter's own
-    # site-packages when a virtual environment stands in for it) is laid over with empty ones.
-    unused = {_base_path("purelib"), _base_path("platlib")}
-    unused = {p for p in unused - on_path if p.is_dir()}
-    covers = _outermost(
-        g for g in guarded | unused if g.exists() and any(g != b and _inside(g, b) for b in binds)
-    )
-    rebinds = _outermost(p for p in needed if any(_inside(p, c) for c in covers))
-    kit = [
-        p
-        for p in kit_folders
-        if p.is_dir()
-        and (not any(_inside(p, b) for b in binds) or any(_inside(p, c) for c in covers))
-    ]
-    links = [
-        (target, link)
-        for target, link in links
-        if not any(_inside(link, b) for b in binds) and link not in binds
-    ]
-    return View(binds=binds, links=sorted(set(links)), covers=covers, rebinds=rebinds, kit=kit)
+    # The interpreter's own site-packages, when a virtual environment stands in for it.
+    unused = {_base_path("purelib"), _base_path("platlib")} - on_path
+    mounts, marks = _layout(needed, {p for p in guarded | unused if p.is_dir()})
+    links = sorted({(target, link) for target, link in links if not _shown(link, marks)})
+    return View(mounts=mounts, links=links)
 
 
 def visible_paths(hidden=()):
@@ -267,21 +284,19 @@ def visible_paths(hidden=()):
 def bwrap_command(argv, scratch=None, hidden=()):
     """`argv` inside bubblewrap: it sees only `view(hidden)`, and writes only to `scratch`."""
     seen = view(hidden)
-    command = ["bwrap"]
-    for path in seen.binds:
-        command += ["--ro-bind", str(path), str(path)]
+    # /dev, /proc and /tmp first, so that a runtime kept under /tmp is bound over them.
+    command = ["bwrap", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
+    command += ["--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    for kind, path in seen.mounts:
+        command += ["--ro-bind", str(path), str(path)] if kind == "show" else ["--tmpfs", str(path)]
     for target, link in seen.links:
         command += ["--symlink", target, str(link)]
-    for folder in seen.covers:
-        command += ["--tmpfs", str(folder)]
-    for path in [*seen.rebinds, *seen.kit]:
-        command += ["--ro-bind", str(path), str(path)]
-    command += ["--dev", "/dev", "--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     if scratch is not None:
         command += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
-    for folder in seen.covers:
+    # Nothing can be written in the covers, in /dev (only its devices and /dev/shm) or in
+    # the empty root: the limited tmpfs folders and the scratch folder are the only places.
+    for folder in [*seen.covers, "/dev", "/"]:
         command += ["--remount-ro", str(folder)]
-    command += ["--remount-ro", "/"]  # the empty root: nothing can be written there
     command += ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     command += ["--uid", str(NOBODY), "--gid", str(NOBODY), "--", *argv]
     return command

@@ -29,16 +29,59 @@ def expect(condition, message):
 
 
 def run_student_code(fn, *args, what):
-    """Call the student's `fn(*args)`; turn a crash into a plain-words failure."""
+    """Call the student's `fn(*args)`; turn a crash into a plain-words failure.
+
+    A `NotImplementedError` is the exercise's stub, unless it is the backend's
+    refusal to give NumPy a symbolic tensor: that code is written, but with NumPy
+    where Keras traces it into a graph.
+    """
     __tracebackhide__ = True
     try:
         return fn(*args)
-    except NotImplementedError:
-        raise CheckFailed(
-            f"{what} is not written yet: replace `raise NotImplementedError()`."
-        ) from None
     except Exception as error:  # any bug in the student's code
-        raise CheckFailed(f"{what} raised {type(error).__name__}: {error}") from error
+        if is_numpy_on_symbolic(error):
+            raise CheckFailed(numpy_in_graph_message(what, inside=GRAPHS)) from None
+        if isinstance(error, NotImplementedError):
+            raise CheckFailed(
+                f"{what} is not written yet: replace `raise NotImplementedError()`."
+            ) from None
+        raise CheckFailed(f"{what} raised {type(error).__name__}: {error_text(error)}") from error
+
+
+# What each backend says when NumPy gets a tensor that has no values yet (a traced one).
+NUMPY_ON_SYMBOLIC = (
+    "Cannot convert a symbolic",  # TensorFlow: np.tanh(t), np.dot(t, W), np.asarray(t)
+    "numpy() is only available when eager execution is enabled",  # np.asarray(self.W)
+    "'SymbolicTensor' object has no attribute 'numpy'",  # t.numpy()
+    "A KerasTensor is symbolic",  # NumPy on keras.Input(...)
+    "__array__() was called on traced array",  # JAX's TracerArrayConversionError
+)
+GRAPHS = "a Keras graph (keras.layers.RNN, model.fit, model.predict)"
+
+
+def is_numpy_on_symbolic(error):
+    """Whether `error`, or an exception it was raised from, is NumPy refusing a traced tensor.
+
+    TensorFlow raises `NotImplementedError` for it, the type of an unwritten
+    exercise, so only its words tell the two apart.
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if any(words in str(error) for words in NUMPY_ON_SYMBOLIC):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def numpy_in_graph_message(what, inside="keras.layers.RNN"):
+    """What to say when `what` used NumPy where Keras traces it (the checks and the grader)."""
+    return (
+        f"{what} uses NumPy: use keras.ops: NumPy cannot run inside {inside}, which traces "
+        "the code with symbolic tensors that hold no numbers yet. Write ops.matmul, ops.tanh, "
+        "ops.sigmoid, ... where you wrote np.dot (or @ on NumPy arrays), np.tanh, np.asarray, "
+        "...: code that works when called directly can still fail there."
+    )
 
 
 def all_passed(exercise):
@@ -46,18 +89,54 @@ def all_passed(exercise):
 
 
 def error_text(error, limit=200):
-    """The gist of an exception raised inside Keras: no colour codes, no argument listing."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    """The gist of an exception raised inside Keras, for a message: words, not markup.
+
+    No colour codes, no "Arguments received by ..." listing, no TensorFlow op
+    names or traced file paths. A long run of numbers (an array printed in the
+    message) keeps its ends; then, if the text is still longer than `limit`
+    characters (None: no limit), it ends at the last sentence that fits and
+    says that the rest is left out.
+    """
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", str(error))
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)  # TensorFlow's op names
     text = re.sub(r"\s*\[Op:\w+\]( name: ?\S*)?", "", text)
-    lines = []
-    for line in text.splitlines():
+    lines, source_line = [], False
+    for line in (raw.strip() for raw in text.splitlines()):
         if line.startswith("Arguments received"):
             break
-        if line.strip() and not line.startswith("Exception encountered"):
-            lines.append(line.strip())
-    text = " ".join(lines).rstrip(". ")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+        if source_line or re.match(r'File ".*", line \d+', line):
+            source_line = not source_line  # a traced frame: its path, then its code
+            continue
+        if line and not line.startswith(("Exception encountered", "in user code:")):
+            lines.append(line)
+    text = _shorten_numbers(" ".join(lines)).rstrip(". ")
+    if limit is None or len(text) <= limit:
+        return text
+    return _cut_at_sentence(text, limit)
+
+
+SHORTENED = " [message shortened]"
+
+
+def _shorten_numbers(text, width=80):
+    """Runs of digits, brackets and separators longer than `width` keep their two ends."""
+    keep = width // 2
+
+    def shorten(match):
+        run = match.group()
+        return f"{run[:keep].rstrip()} … {run[-keep // 2 :].lstrip()}"
+
+    return re.sub(rf"[-+0-9.,eE\s\[\]()]{{{width + 1},}}", shorten, text)
+
+
+def _cut_at_sentence(text, limit):
+    """`text` ending at the last sentence that fits in `limit`, marked as shortened."""
+    room = max(limit - len(SHORTENED), 1)
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text[: room + 1])]
+    if ends and ends[-1] >= room // 3:
+        return text[: ends[-1]] + SHORTENED
+    space = text.rfind(" ", 0, room)
+    return text[: space if space > 0 else room].rstrip(" ,;:") + SHORTENED
 
 
 def random_gate_weights(rng, d, h, gates):

@@ -5,6 +5,8 @@ term of H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) on its own (only the input, on
 the state, only the bias), then whole sequences with padding masks inside
 `keras.layers.RNN`, against NumPy written here from the equation, the kit's
 `SimpleRNNCell` and Keras' `SimpleRNN`, and finally inside a compiled model.
+Before the first run inside `keras.layers.RNN` the cell is traced in a compiled
+model: a `call` written with NumPy works when called directly, but not there.
 
 `check_sequence_loss` compares the student's loss with NumPy from the notes'
 formula and with Keras' `categorical_crossentropy` summed over time, on several
@@ -14,7 +16,16 @@ batches, including a probability of exactly 0 and a one-step sequence.
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, error_text, expect, passed, run_student_code
+from lessons.checks import (
+    CheckFailed,
+    all_passed,
+    error_text,
+    expect,
+    is_numpy_on_symbolic,
+    numpy_in_graph_message,
+    passed,
+    run_student_code,
+)
 from lessons.rnn import SimpleRNNCell
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
@@ -142,22 +153,41 @@ def _step(cell, X, H_prev, call):
     return output
 
 
-def _run_in_keras(fn, what):
-    """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
+def _call_name(cell):
+    """The student's `call` as the message names it, with its exercise (as the grader does)."""
+    return f"`{type(cell).__name__}.call` (exercise rnn_cell_call)"
+
+
+def _run_in_keras(fn, what, cell):
+    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words."""
     __tracebackhide__ = True
     try:
         return fn()
-    except NotImplementedError:
-        raise CheckFailed(
-            "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-        ) from None
     except Exception as error:
+        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
+            raise CheckFailed(numpy_in_graph_message(_call_name(cell))) from None
+        if isinstance(error, NotImplementedError):
+            raise CheckFailed(
+                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
+            ) from None
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
             f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
-            "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.tanh), not NumPy, "
-            "inside call."
+            "graph, on symbolic tensors: use keras.ops (ops.matmul, ops.tanh) on the tensors "
+            "it passes in, and return `H_t, [H_t]`."
         ) from None
+
+
+def _check_traced(cell_class, d, h):
+    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
+    __tracebackhide__ = True
+    cell = _make_cell(cell_class, h, d)
+    model = keras.Sequential([keras.Input((None, d)), keras.layers.RNN(cell)])
+    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
+    X = np.zeros((2, 3, d), "float32")
+    _run_in_keras(
+        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)", cell
+    )
 
 
 ACTIVATIONS = {
@@ -215,6 +245,7 @@ def check_rnn_cell_call(cell_class):
     _diagnose(got, pre_activation, {}, "all three terms together")
     passed("one step: tanh(X_t W_xh + H_{t-1} W_hh + b_h), each term and all together")
 
+    _check_traced(cell_class, d, h)
     _check_sequences(cell, weights, rng, d, h)
     _check_compiled_model(cell_class, rng)
     all_passed("rnn_cell_call")
@@ -279,6 +310,7 @@ def _check_sequences(cell, weights, rng, d, h):
         _run_in_keras(
             lambda: layer(X, mask=mask, initial_state=[H_0]),
             "inside keras.layers.RNN (padded sequences)",
+            cell,
         )
     )
     want = reference_sequence(X, weights["W_xh"], weights["W_hh"], weights["b_h"], mask, H_0)
@@ -328,7 +360,7 @@ def _check_compiled_model(cell_class, rng):
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     X = rng.normal(size=(n, T, d)).astype("float32")
     got = _run_in_keras(
-        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)"
+        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)", cell
     )
     want = reference_sequence(X, weights["W_xh"], weights["W_hh"], weights["b_h"])[:, -1]
     expect(
@@ -462,3 +494,9 @@ def _check_loss_in_training(sequence_loss):
         f"A training step with your loss gave {trained}; it should be a finite number.",
     )
     passed("Keras evaluates and trains with it (model.compile(loss=sequence_loss))")
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -568,3 +568,9 @@ def _check_against_keras_optimizer(clip_by_global_norm):
         "one step of keras.optimizers.SGD(learning_rate=1, global_clipnorm=2) moves the "
         "weights by −clipped"
     )
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -737,3 +737,9 @@ def _check_keras_model(sample, n=300):
         f"{_describe(vocab, counts / max(counts.sum(), 1))}.",
     )
     passed("works on a Keras model built from lessons.GRUCell")
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

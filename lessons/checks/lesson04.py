@@ -20,7 +20,9 @@ At the first time step that differs, the check recomputes that step from the
 same previous state with the usual mistakes (a gate used the wrong way round,
 the reset gate after the product with W_hh, a missing tanh, ...) and names the
 one that gives the student's numbers. Both cells must also run inside a
-compiled model (`model.predict`).
+compiled model (`model.predict`): they are traced there before the first run
+inside `keras.layers.RNN`, so a `call` written with NumPy, which works when
+called directly, is named as such.
 """
 
 import functools
@@ -33,6 +35,8 @@ from lessons.checks import (
     all_passed,
     error_text,
     expect,
+    is_numpy_on_symbolic,
+    numpy_in_graph_message,
     passed,
     random_gate_weights,
     run_student_code,
@@ -421,22 +425,45 @@ def _step(cell, X, H_prev, call, names):
     )
 
 
-def _run_in_keras(fn, what):
-    """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
+def _call_name(cell, exercise):
+    """The student's `call` as the message names it, with its exercise (as the grader does)."""
+    return f"`{type(cell).__name__}.call` (exercise {exercise})"
+
+
+def _run_in_keras(fn, what, cell, exercise):
+    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words."""
     __tracebackhide__ = True
     try:
         return fn()
-    except NotImplementedError:
-        raise CheckFailed(
-            "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-        ) from None
     except Exception as error:
+        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
+            raise CheckFailed(numpy_in_graph_message(_call_name(cell, exercise))) from None
+        if isinstance(error, NotImplementedError):
+            raise CheckFailed(
+                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
+            ) from None
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
             f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
-            "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh), "
-            "not NumPy, inside call."
+            "graph, on symbolic tensors: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on "
+            "the tensors it passes in, and return the new state and the list of new states."
         ) from None
+
+
+def _check_traced(cell_class, names, exercise):
+    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
+    __tracebackhide__ = True
+    d, h = 3, 2
+    cell = _make_cell(cell_class, h, d, names)
+    model = keras.Sequential([keras.Input((None, d)), keras.layers.RNN(cell)])
+    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
+    X = np.zeros((2, 3, d), "float32")
+    _run_in_keras(
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        exercise,
+    )
 
 
 class _Case:
@@ -505,7 +532,7 @@ def _compare(test, got, want, case, weights, mistakes, where_to_look, names):
     raise CheckFailed(where + diagnosis + values)
 
 
-def _run_tests(cell, layer, case, tests, reference, mistakes, names, keras_twin=None):
+def _run_tests(cell, layer, case, tests, reference, mistakes, names, exercise, keras_twin=None):
     """Each test: set its weights, run the student's cell in keras.layers.RNN, compare."""
     __tracebackhide__ = True
     for test, w, where_to_look, success in tests:
@@ -514,6 +541,8 @@ def _run_tests(cell, layer, case, tests, reference, mistakes, names, keras_twin=
             _run_in_keras(
                 lambda: layer(case.X, mask=case.mask, initial_state=[case.H_0]),
                 "inside keras.layers.RNN (padded sequences)",
+                cell,
+                exercise,
             )
         )
         want = reference_sequence(reference, case.X, w, case.mask, case.H_0)
@@ -526,7 +555,7 @@ def _run_tests(cell, layer, case, tests, reference, mistakes, names, keras_twin=
         passed(f"{success}, at every step of padded sequences")
 
 
-def _check_compiled(cell_class, names, reference, rng):
+def _check_compiled(cell_class, names, reference, rng, exercise):
     """The cell must also run in a compiled graph (model.predict), at another size."""
     __tracebackhide__ = True
     d, h, n, T = 5, 1, 3, 4
@@ -538,7 +567,10 @@ def _check_compiled(cell_class, names, reference, rng):
     model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
     X = rng.normal(size=(n, T, d)).astype("float32")
     got = _run_in_keras(
-        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)"
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        exercise,
     )
     want = reference_sequence(reference, X, weights)[:, -1]
     expect(
@@ -571,6 +603,7 @@ def check_simplified_gru_call(cell_class):
         "cell(x_t, [c_prev])",
         SIMPLIFIED_STATE,
     )
+    _check_traced(cell_class, SIMPLIFIED_NAMES, "simplified_gru_call")
     case = _Case(rng, d, h)
     layer = keras.layers.RNN(cell, return_sequences=True)
     tests = [
@@ -596,9 +629,18 @@ def check_simplified_gru_call(cell_class):
         ),
     ]
     _run_tests(
-        cell, layer, case, tests, reference_simplified_step, SIMPLIFIED_MISTAKES, SIMPLIFIED_STATE
+        cell,
+        layer,
+        case,
+        tests,
+        reference_simplified_step,
+        SIMPLIFIED_MISTAKES,
+        SIMPLIFIED_STATE,
+        "simplified_gru_call",
     )
-    _check_compiled(cell_class, SIMPLIFIED_NAMES, reference_simplified_step, rng)
+    _check_compiled(
+        cell_class, SIMPLIFIED_NAMES, reference_simplified_step, rng, "simplified_gru_call"
+    )
     all_passed("simplified_gru_call")
 
 
@@ -632,6 +674,7 @@ def check_gru_call(cell_class):
     weights = random_gate_weights(rng, d, h, "zrh")
     _set_weights(cell, weights)
     _step(cell, rng.normal(size=(2, d)), rng.normal(size=(2, h)), "cell(X_t, [H_prev])", GRU_STATE)
+    _check_traced(cell_class, GRU_NAMES, "gru_call")
     case = _Case(rng, d, h)
     layer = keras.layers.RNN(cell, return_sequences=True)
     tests = [
@@ -666,6 +709,14 @@ def check_gru_call(cell_class):
         ),
     ]
     twin = functools.partial(_keras_gru_states, h=h)
-    _run_tests(cell, layer, case, tests, reference_gru_step, GRU_MISTAKES, GRU_STATE, twin)
-    _check_compiled(cell_class, GRU_NAMES, reference_gru_step, rng)
+    _run_tests(
+        cell, layer, case, tests, reference_gru_step, GRU_MISTAKES, GRU_STATE, "gru_call", twin
+    )
+    _check_compiled(cell_class, GRU_NAMES, reference_gru_step, rng, "gru_call")
     all_passed("gru_call")
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -13,8 +13,10 @@ gives the student's numbers, or else the gate to look at. Then the cell runs
 inside `keras.layers.RNN` on a padded batch from a given (H_0, C_0) and must
 equal Keras' `keras.layers.LSTM` with the same weights (the plain LSTM) or the
 kit's `CoupledLSTMCell` (the coupled one), and NumPy written here from the
-equations, which must agree with those. Finally it must run inside a compiled
-model (`model.predict`).
+equations, which must agree with those; just before, the cell is traced in a
+compiled model, where a `call` written with NumPy (which works when called by
+hand) fails and is named as such. Finally it must run inside a compiled model
+(`model.predict`) at another size.
 
 `check_adding_problem_data` tests the student's data generator by statistics
 over many samples (shapes, exactly two markers, one in each half, target = sum
@@ -30,6 +32,8 @@ from lessons.checks import (
     all_passed,
     error_text,
     expect,
+    is_numpy_on_symbolic,
+    numpy_in_graph_message,
     passed,
     random_gate_weights,
     run_student_code,
@@ -578,25 +582,48 @@ def _run_step_tests(cell, case, tests, step, mistakes):
         passed(success)
 
 
-def _run_in_keras(fn, what):
-    """Run `fn()`, which makes Keras call the student's cell; explain a crash in plain words."""
+def _call_name(cell, exercise):
+    """The student's `call` as the message names it, with its exercise (as the grader does)."""
+    return f"`{type(cell).__name__}.call` (exercise {exercise})"
+
+
+def _run_in_keras(fn, what, cell, exercise):
+    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words."""
     __tracebackhide__ = True
     try:
         return fn()
-    except NotImplementedError:
-        raise CheckFailed(
-            "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-        ) from None
     except Exception as error:
+        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
+            raise CheckFailed(numpy_in_graph_message(_call_name(cell, exercise))) from None
+        if isinstance(error, NotImplementedError):
+            raise CheckFailed(
+                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
+            ) from None
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
             f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
-            "graph, where NumPy cannot run: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh), "
-            "not NumPy, inside call; and give `state_size` as [units, units]."
+            "graph, on symbolic tensors: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on "
+            "the tensors it passes in, and give `state_size` as [units, units]."
         ) from None
 
 
-def _check_in_rnn(cell, w, case, twin, twin_name, step):
+def _check_traced(cell_class, gates, exercise):
+    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
+    __tracebackhide__ = True
+    d, h = 3, 2
+    cell = _make_cell(cell_class, h, d, gates)
+    model = keras.Sequential([keras.Input((None, d)), keras.layers.RNN(cell)])
+    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
+    X = np.zeros((2, 3, d), "float32")
+    _run_in_keras(
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        exercise,
+    )
+
+
+def _check_in_rnn(cell, w, case, twin, twin_name, step, exercise):
     """The cell inside keras.layers.RNN on a padded batch, against a twin layer and NumPy."""
     __tracebackhide__ = True
     _set_weights(cell, w)
@@ -604,6 +631,8 @@ def _check_in_rnn(cell, w, case, twin, twin_name, step):
     result = _run_in_keras(
         lambda: layer(case.X, mask=case.mask, initial_state=[case.H_0, case.C_0]),
         "inside keras.layers.RNN (padded sequences)",
+        cell,
+        exercise,
     )
     got_H, _, got_C = (_numpy(r) for r in result)
     want_H, want_C = twin(w, case)
@@ -635,7 +664,7 @@ def _check_in_rnn(cell, w, case, twin, twin_name, step):
     )
 
 
-def _check_compiled(cell_class, gates, step, rng):
+def _check_compiled(cell_class, gates, step, rng, exercise):
     """The cell must also run in a compiled graph (model.predict), at another size."""
     __tracebackhide__ = True
     d, h, n, T = 5, 1, 3, 4
@@ -645,7 +674,10 @@ def _check_compiled(cell_class, gates, step, rng):
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     X = rng.normal(size=(n, T, d)).astype("float32")
     got = _run_in_keras(
-        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)"
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        exercise,
     )
     want = reference_sequence(step, X, weights)[0][:, -1]
     expect(
@@ -741,8 +773,17 @@ def check_lstm_call(cell_class):
         ),
     ]
     _run_step_tests(cell, case, tests, reference_lstm_step, LSTM_MISTAKES)
-    _check_in_rnn(cell, weights, case, _keras_lstm_states, "keras.layers.LSTM", reference_lstm_step)
-    _check_compiled(cell_class, LSTM_GATES, reference_lstm_step, rng)
+    _check_traced(cell_class, LSTM_GATES, "lstm_call")
+    _check_in_rnn(
+        cell,
+        weights,
+        case,
+        _keras_lstm_states,
+        "keras.layers.LSTM",
+        reference_lstm_step,
+        "lstm_call",
+    )
+    _check_compiled(cell_class, LSTM_GATES, reference_lstm_step, rng, "lstm_call")
     all_passed("lstm_call")
 
 
@@ -800,10 +841,17 @@ def check_coupled_lstm_call(cell_class):
         ),
     ]
     _run_step_tests(cell, case, tests, reference_coupled_step, COUPLED_MISTAKES)
+    _check_traced(cell_class, COUPLED_GATES, "coupled_lstm_call")
     _check_in_rnn(
-        cell, weights, case, _kit_coupled_states, "lessons.CoupledLSTMCell", reference_coupled_step
+        cell,
+        weights,
+        case,
+        _kit_coupled_states,
+        "lessons.CoupledLSTMCell",
+        reference_coupled_step,
+        "coupled_lstm_call",
     )
-    _check_compiled(cell_class, COUPLED_GATES, reference_coupled_step, rng)
+    _check_compiled(cell_class, COUPLED_GATES, reference_coupled_step, rng, "coupled_lstm_call")
     all_passed("coupled_lstm_call")
 
 
@@ -979,3 +1027,9 @@ def check_adding_problem_data(adding_problem_data):
     )
     passed("every draw comes from `rng`: same seed, same data; another seed, other data")
     all_passed("adding_problem_data")
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

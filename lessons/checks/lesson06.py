@@ -532,3 +532,9 @@ def _fail_with_step(call, got, want, rule):
         f"{call}: H^L first differs at time step t = {t + 1} (example {i}): expected "
         f"{_short(want[i, t])}, got {_short(got[i, t])}. Check {rule}."
     )
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -391,3 +391,9 @@ def _accuracy(masked_token_accuracy, y_true, y_pred, mask, what):
             + "."
         ) from None
     return value
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())
