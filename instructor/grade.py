@@ -76,6 +76,7 @@ class Lesson:
     name: str
     exercises: dict  # exercise name -> points, in notebook order
     solution_cells: list  # the solution's exercise cells, in order
+    context_cells: list  # the solution's cells the exercises need (imports, helpers), in order
     exercise_cells: dict  # exercise -> the solution's cell (for the similarity report)
     probes: object  # the module instructor.grading.lessonNN
     version: str  # changes when the solution or the grader changes
@@ -143,6 +144,11 @@ def load_lesson(source):
         if cell.cell_type == "code" and "exercise" in cell.metadata.get("rnn_lessons", {})
     }
     order = [name for name in cells if name in declared] + [n for n in declared if n not in cells]
+    context = [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and cell.metadata.get("rnn_lessons", {}).get("context")
+    ]
     try:
         probes = importlib.import_module(f"instructor.grading.lesson{source.stem[:2]}")
     except ModuleNotFoundError:
@@ -155,6 +161,7 @@ def load_lesson(source):
         name=source.stem,
         exercises={name: float((declared[name] or {}).get("points", 1)) for name in order},
         solution_cells=[cells[name] for name in order if name in cells],
+        context_cells=context,
         exercise_cells={name: cells[name] for name in order if name in cells},
         probes=probes,
         version=version,
@@ -323,8 +330,8 @@ def reference(lesson, seed, settings):
     "user" it stays the grader's own user: as nobody, a student's child running meanwhile
     (also nobody) could read its job (the solution) and rewrite its results.
     """
-    cells = [{"number": 0, "source": lesson.probes.PRELUDE}]
-    cells += [{"number": n, "source": s} for n, s in enumerate(lesson.solution_cells, 1)]
+    sources = [*lesson.context_cells, *lesson.solution_cells]
+    cells = [{"number": n, "source": s} for n, s in enumerate(sources, 1)]
     isolation = settings.isolation
     if isolation.kind != "bwrap":
         isolation = sandbox.Isolation("none")

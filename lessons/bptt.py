@@ -46,9 +46,11 @@ True
 """
 
 import dataclasses
-import numbers
 
 import numpy as np
+
+from lessons.arguments import check_bool, check_int, check_number, check_units
+from lessons.arguments import rng as random_generator
 
 REQUIRED = ("U", "W", "V")
 OPTIONAL = ("b", "c")
@@ -78,9 +80,10 @@ def init_params(input_dim, hidden_dim, output_dim, seed=0, bias=True, recurrent_
         ("hidden_dim", hidden_dim),
         ("output_dim", output_dim),
     ):
-        _check_positive_int(name, value)
-    _check_positive_real("recurrent_scale", recurrent_scale, allow_zero=True)
-    rng = np.random.default_rng(seed)
+        check_units(value, name)
+    check_number("recurrent_scale", recurrent_scale)
+    bias = check_bool("bias", bias)
+    rng = random_generator(seed)
     d, h, k = input_dim, hidden_dim, output_dim
     Q, R = np.linalg.qr(rng.normal(size=(h, h)))
     Q = Q * np.sign(np.diag(R))  # a uniformly random orthogonal matrix
@@ -364,7 +367,7 @@ def numerical_gradient(params, xs, targets, eps=1e-5, s_init=None):
         A dict with the keys of `params`, each the shape of its parameter.
     """
     params, _, _, _ = check_params(params)
-    _check_positive_real("eps", eps)
+    check_number("eps", eps, allow_minimum=False)
     grads = {}
     for name, value in params.items():
         grad = np.zeros_like(value)
@@ -493,22 +496,4 @@ def _check_forward(fwd, params):
 
 
 def _check_step(name, t, T):
-    if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-        raise TypeError(f"Argument `{name}` must be an integer time step, got {t!r}.")
-    if not 0 <= t < T:
-        raise ValueError(f"Argument `{name}` must be a time step 0..{T - 1}, got {t}.")
-    return int(t)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Argument `{name}` must be a positive integer, got {value!r}.")
-    if value <= 0:
-        raise ValueError(f"Argument `{name}` must be a positive integer, got {value}.")
-
-
-def _check_positive_real(name, value, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a positive number, got {value!r}.")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"Argument `{name}` must be a positive number, got {value}.")
+    return check_int(name, t, minimum=0, maximum=T - 1, what=f"time step 0..{T - 1}")

@@ -6,8 +6,6 @@ checks, the per-gate weights, variational dropout and `get_config`. The
 equations themselves live in `rnn.py`, `gru.py` and `lstm.py`.
 """
 
-import numbers
-
 import keras
 from keras import ops
 from keras.layers import Layer
@@ -16,29 +14,10 @@ from keras.layers import Layer
 # looks for to draw one mask per sequence before the time loop starts.
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
+from lessons.arguments import check_rate, check_units
+
 # Cells being watched by `lessons.gates.record_gates`: id(cell) -> list of steps.
 _RECORDERS = {}
-
-
-def check_units(units):
-    """Return `units` if it is a positive integer, else raise naming it."""
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral):
-        raise TypeError(
-            f"Argument `units` must be a positive integer, got {units!r} "
-            f"of type {type(units).__name__}."
-        )
-    if units <= 0:
-        raise ValueError(f"Argument `units` must be a positive integer, got {units}.")
-    return int(units)
-
-
-def check_rate(name, rate):
-    """Return a dropout-like `rate` as a float in [0, 1), else raise naming it."""
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a float in [0, 1), got {rate!r}.")
-    if not 0.0 <= float(rate) < 1.0:
-        raise ValueError(f"Argument `{name}` must be a float in [0, 1), got {rate}.")
-    return float(rate)
 
 
 def _reseeded(initializer, offset):

@@ -18,13 +18,19 @@ drawn between whole recurrent layers.
   training each unit keeps its previous value with probability p.
 """
 
-import numbers
-
 import keras
 from keras import ops
 from keras.layers import Layer
 
-from lessons.cell import CellWrapper, check_rate, check_units, state_count
+from lessons.arguments import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_rate,
+    check_seed,
+    check_units,
+)
+from lessons.cell import CellWrapper, state_count
 from lessons.gru import GRUCell
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
 from lessons.rnn import SimpleRNNCell
@@ -53,16 +59,7 @@ def _check_rates(name, rate):
 def _check_layer_units(units, num_layers):
     """`units` as a list of one positive int per layer, agreeing with `num_layers`."""
     if num_layers is not None:
-        if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral):
-            raise TypeError(
-                f"Argument `num_layers` must be an integer >= 1, got {num_layers!r} "
-                f"of type {type(num_layers).__name__}."
-            )
-        if num_layers < 1:
-            raise ValueError(
-                f"Argument `num_layers` must be an integer >= 1 (the number of "
-                f"stacked layers L), got {num_layers}."
-            )
+        num_layers = check_int("num_layers", num_layers)  # the number of stacked layers L
     if not isinstance(units, (list, tuple)):
         return [check_units(units)] * (2 if num_layers is None else int(num_layers))
     if not units:
@@ -75,24 +72,10 @@ def _check_layer_units(units, num_layers):
     return [check_units(u) for u in units]
 
 
-def _check_choice(name, value, allowed):
-    if isinstance(value, str) and value in allowed:
-        return value
-    raise ValueError(
-        f"Argument `{name}` must be one of {', '.join(map(repr, allowed))}; got {value!r}."
-    )
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"Argument `{name}` must be True or False, got {value!r}.")
-    return value
-
-
 def _check_cell(cell):
     """A cell name from `CELLS`, or a factory `units -> cell`."""
     if isinstance(cell, str):
-        return _check_choice("cell", cell, tuple(CELLS))
+        return check_choice("cell", cell, tuple(CELLS))
     if isinstance(cell, Layer) or not callable(cell):
         raise TypeError(
             f"Argument `cell` must be one of {', '.join(map(repr, CELLS))} or a factory "
@@ -147,7 +130,7 @@ class Zoneout(CellWrapper):
     Example:
 
     >>> lstm = keras.layers.RNN(Zoneout(LSTMCell(8), rate=[0.05, 0.5]))
-    >>> lstm(np.zeros((2, 5, 3)), training=True).shape
+    >>> tuple(lstm(np.zeros((2, 5, 3)), training=True).shape)
     (2, 8)
     """
 
@@ -161,7 +144,7 @@ class Zoneout(CellWrapper):
                 f"has {state_count(cell)} state(s), got {len(rates)} rates: {rate}."
             )
         self.rates = rates
-        self.seed = seed
+        self.seed = check_seed("seed", seed)
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
 
     def call(self, inputs, states, training=False):
@@ -282,7 +265,7 @@ class StackedRNN(Layer):
 
     >>> deep = StackedRNN(32, num_layers=3, cell="gru", connection="residual",
     ...                   bidirectional=True, return_sequences=True)
-    >>> deep(np.zeros((4, 10, 8))).shape
+    >>> tuple(deep(np.zeros((4, 10, 8))).shape)
     (4, 10, 64)
     """
 
@@ -306,10 +289,10 @@ class StackedRNN(Layer):
         self.units = _check_layer_units(units, num_layers)
         self.num_layers = len(self.units)
         self.cell = _check_cell(cell)
-        self.connection = _check_choice("connection", connection, CONNECTIONS)
-        self.bidirectional = _check_bool("bidirectional", bidirectional)
-        self.merge_mode = _check_choice("merge_mode", merge_mode, MERGE_MODES)
-        self.return_sequences = _check_bool("return_sequences", return_sequences)
+        self.connection = check_choice("connection", connection, CONNECTIONS)
+        self.bidirectional = check_bool("bidirectional", bidirectional)
+        self.merge_mode = check_choice("merge_mode", merge_mode, MERGE_MODES)
+        self.return_sequences = check_bool("return_sequences", return_sequences)
         self.layer_dropout = check_rate("layer_dropout", layer_dropout)
         self.dropout = check_rate("dropout", dropout)
         self.recurrent_dropout = check_rate("recurrent_dropout", recurrent_dropout)
@@ -319,9 +302,7 @@ class StackedRNN(Layer):
                 "Arguments `dropout` and `recurrent_dropout` go to the kit's named cells; "
                 "with a factory as `cell`, set them in the factory and leave these at 0."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"Argument `seed` must be an integer or None, got {seed!r}.")
-        self.seed = seed
+        self.seed = check_seed("seed", seed)
         self.supports_masking = True
 
         L = self.num_layers

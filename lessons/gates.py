@@ -7,10 +7,13 @@ the numbers the model uses, not a re-derivation of them.
 
 Example:
 
+>>> x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
 >>> lstm = keras.layers.LSTM(16)             # trained with cuDNN, say
+>>> _ = lstm(x)                              # (built: it has its weights)
 >>> values = record_gates(lstm, x)           # converted with from_keras
->>> values["F_t"].shape                      # (batch, time, units)
->>> plot_gates(values, tokens=list("hello"))
+>>> tuple(values["F_t"].shape)               # (batch, time, units)
+(2, 5, 16)
+>>> figure = plot_gates(values, tokens=list("hello"))
 """
 
 import keras

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from lessons.arguments import check_bool
 from lessons.cell import RecurrentCell
 
 
@@ -62,7 +63,7 @@ class GRUCell(RecurrentCell):
     Example:
 
     >>> gru = keras.layers.RNN(GRUCell(4))
-    >>> gru(np.zeros((2, 5, 3))).shape
+    >>> tuple(gru(np.zeros((2, 5, 3))).shape)
     (2, 4)
     """
 
@@ -70,9 +71,7 @@ class GRUCell(RecurrentCell):
 
     def __init__(self, units, reset_after=False, **kwargs):
         super().__init__(units, **kwargs)
-        if not isinstance(reset_after, bool):
-            raise TypeError(f"Argument `reset_after` must be True or False, got {reset_after!r}.")
-        self.reset_after = reset_after
+        self.reset_after = check_bool("reset_after", reset_after)
 
     def build(self, input_shape):
         input_dim = self.check_step_shape(input_shape)

@@ -149,10 +149,14 @@ def from_keras(layer):
 
     Example:
 
+    >>> x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
     >>> keras_lstm = keras.layers.LSTM(8, return_sequences=True)
     >>> y = keras_lstm(x)
     >>> readable = from_keras(keras_lstm)    # RNN(lessons.LSTMCell(8))
-    >>> readable.cell.W_xf                   # the forget gate's input weights
+    >>> tuple(readable.cell.W_xf.shape)      # the forget gate's input weights
+    (3, 8)
+    >>> bool(np.allclose(readable(x), y, atol=1e-5))
+    True
     """
     if isinstance(layer, keras.layers.Bidirectional):
         return _bidirectional(from_keras, layer)

@@ -2,6 +2,7 @@
 
 import keras
 
+from lessons.arguments import check_bool
 from lessons.cell import RecurrentCell
 
 _LSTM_ARGS = """
@@ -34,7 +35,7 @@ class _LSTMBase(RecurrentCell):
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = check_bool("unit_forget_bias", unit_forget_bias)
 
     @property
     def state_size(self):
@@ -59,7 +60,7 @@ class _LSTMBase(RecurrentCell):
 
 @keras.saving.register_keras_serializable(package="lessons")
 class LSTMCell(_LSTMBase):
-    (
+    __doc__ = (  # a docstring built from parts: assigned, or Python would drop it
         """One step of the LSTM: input, forget and output gates and a cell state.
 
     Equations::
@@ -86,7 +87,7 @@ class LSTMCell(_LSTMBase):
 
     >>> lstm = keras.layers.RNN(LSTMCell(4), return_state=True)
     >>> H_T, H_T_again, C_T = lstm(np.zeros((2, 5, 3)))
-    >>> C_T.shape
+    >>> tuple(C_T.shape)
     (2, 4)
     """
     )
@@ -164,7 +165,7 @@ class PeepholeLSTMCell(_LSTMBase):
 
 @keras.saving.register_keras_serializable(package="lessons")
 class CoupledLSTMCell(_LSTMBase):
-    (
+    __doc__ = (  # a docstring built from parts: assigned, or Python would drop it
         """LSTM with coupled forget and input gates: what is forgotten is replaced.
 
     Equations (no input gate, I_t = 1 − F_t)::

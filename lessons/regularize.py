@@ -14,13 +14,12 @@ module adds the two that are left:
   added to the training loss.
 """
 
-import numbers
-
 import keras
 from keras import ops
 from keras.layers import Layer
 
-from lessons.cell import CellWrapper, check_rate
+from lessons.arguments import check_number, check_rate
+from lessons.cell import CellWrapper
 
 
 @keras.saving.register_keras_serializable(package="lessons")
@@ -63,8 +62,9 @@ class PerStepDropout(CellWrapper):
 
     Example:
 
+    >>> from lessons import LSTMCell
     >>> layer = keras.layers.RNN(PerStepDropout(LSTMCell(8), 0.3, 0.3))
-    >>> layer(np.ones((2, 5, 3)), training=True).shape
+    >>> tuple(layer(np.ones((2, 5, 3)), training=True).shape)
     (2, 8)
     """
 
@@ -96,14 +96,6 @@ class PerStepDropout(CellWrapper):
         return {**super().get_config(), **config}
 
 
-def _check_strength(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a number >= 0, got {value!r}.")
-    if not float(value) >= 0.0:  # also refuses NaN
-        raise ValueError(f"Argument `{name}` must be a number >= 0, got {value}.")
-    return float(value)
-
-
 def ar_tar_penalty(H, mask=None, alpha=2.0, beta=1.0):
     """AR and TAR: penalties on large and on fast-changing hidden states.
 
@@ -124,8 +116,8 @@ def ar_tar_penalty(H, mask=None, alpha=2.0, beta=1.0):
     Returns:
         A scalar tensor, AR + TAR. Zero when there is nothing to average.
     """
-    alpha = _check_strength("alpha", alpha)
-    beta = _check_strength("beta", beta)
+    alpha = check_number("alpha", alpha)
+    beta = check_number("beta", beta)
     if len(ops.shape(H)) != 3:
         raise ValueError(
             f"Argument `H` must have shape (batch, time, units), got shape {tuple(ops.shape(H))}."
@@ -181,8 +173,8 @@ class ActivationRegularization(Layer):
 
     def __init__(self, alpha=2.0, beta=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.alpha = _check_strength("alpha", alpha)
-        self.beta = _check_strength("beta", beta)
+        self.alpha = check_number("alpha", alpha)
+        self.beta = check_number("beta", beta)
         self.supports_masking = True
 
     def call(self, inputs, mask=None, training=False):

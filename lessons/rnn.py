@@ -49,14 +49,18 @@ class SimpleRNNCell(RecurrentCell):
     Example:
 
     >>> rnn = keras.layers.RNN(SimpleRNNCell(4), return_sequences=True)
-    >>> rnn(np.zeros((2, 5, 3))).shape
+    >>> tuple(rnn(np.zeros((2, 5, 3))).shape)
     (2, 5, 4)
     """
 
     gates = ("h",)
 
     def __init__(self, units, activation="tanh", **kwargs):
-        kwargs.pop("recurrent_activation", None)
+        if "recurrent_activation" in kwargs:  # there is no gate for it to act on
+            raise TypeError(
+                "SimpleRNNCell has no gates, so no `recurrent_activation`; got "
+                f"recurrent_activation={kwargs['recurrent_activation']!r}. Set `activation` (φ)."
+            )
         super().__init__(units, activation=activation, **kwargs)
 
     def build(self, input_shape):

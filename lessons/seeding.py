@@ -2,6 +2,8 @@
 
 import keras
 
+from lessons.arguments import check_int
+
 
 def set_seed(seed=0, deterministic="auto"):
     """Seed Python's `random`, NumPy and the Keras backend with `seed`.
@@ -17,8 +19,7 @@ def set_seed(seed=0, deterministic="auto"):
     Returns:
         `seed`.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Argument `seed` must be a non-negative integer, got {seed!r}.")
+    seed = check_int("seed", seed, minimum=0)
     if deterministic not in (True, False, "auto"):
         raise ValueError(
             f'Argument `deterministic` must be True, False or "auto", got {deterministic!r}.'

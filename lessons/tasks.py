@@ -3,6 +3,7 @@
 import numpy as np
 
 from lessons.arguments import check_int
+from lessons.arguments import rng as random_generator
 
 
 def adding_problem(n, length, seed=0):
@@ -22,11 +23,9 @@ def adding_problem(n, length, seed=0):
     Returns:
         `(x, y)` with shapes `(n, length, 2)` and `(n, 1)`, float32.
     """
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 2:
-        raise ValueError(f"Argument `length` must be an integer >= 2, got {length!r}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Argument `n` must be a positive integer, got {n!r}.")
-    rng = np.random.default_rng(seed)
+    length = check_int("length", length, minimum=2)
+    n = check_int("n", n)
+    rng = random_generator(seed)
     values = rng.random((n, length), dtype=np.float32)
     half = length // 2
     first = rng.integers(0, half, size=n)
@@ -78,7 +77,7 @@ def copy_problem(n, delay, k=1, alphabet=8, seed=0):
     delay = check_int("delay", delay, 0)
     k = check_int("k", k, 1)
     alphabet = check_int("alphabet", alphabet, 2)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     y = rng.integers(0, alphabet, size=(n, k)).astype(np.int32)
     x = np.zeros((n, 2 * k + delay, alphabet + 1), dtype=np.float32)
     rows, steps = np.arange(n)[:, None], np.arange(k)[None, :]

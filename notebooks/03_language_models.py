@@ -14,18 +14,21 @@
 #   rnn_lessons:
 #     exercises:
 #       perplexity:
+#         defines: perplexity
 #         kit_answer:
 #         - lessons.text.perplexity
 #         - lessons.text.cross_entropy
 #         - lessons.checks.lesson03.reference_perplexity
 #         points: 2
 #       sample:
+#         defines: sample
 #         kit_answer:
 #         - lessons.text.sample
 #         - lessons.text.apply_temperature
 #         - lessons.checks.lesson03._temperature
 #         points: 3
 #       word_vocab:
+#         defines: build_word_vocab
 #         kit_answer:
 #         - lessons.text.WordVocab
 #         - lessons.text.Vocab
@@ -93,7 +96,7 @@ print(config.describe())
 # You will write three functions (marked **Exercise**): a word vocabulary, perplexity, and the
 # sampling loop. Each is followed by a check that says what is wrong if something is.
 
-# %%
+# %% rnn_lessons={"context": true}
 import collections
 import math
 import re

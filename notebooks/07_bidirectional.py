@@ -14,16 +14,19 @@
 #   rnn_lessons:
 #     exercises:
 #       bidirectional_states:
+#         defines: bidirectional_states
 #         kit_answer:
 #         - lessons.StackedRNN
 #         - lessons.checks.lesson07.keras_bidirectional
 #         points: 3
 #       masked_token_accuracy:
+#         defines: masked_token_accuracy
 #         kit_answer:
 #         - lessons.seq2seq.masked_accuracy
 #         - lessons.checks.lesson07.reference_masked_accuracy
 #         points: 2
 #       reverse_padded:
+#         defines: reverse_padded
 #         kit_answer:
 #         - lessons.checks.lesson07.reference_reverse_padded
 #         points: 2
@@ -90,7 +93,7 @@ print(config.describe())
 # You will write three functions (marked **Exercise**): reversing padded sequences, the two
 # directions of a bidirectional RNN, and an accuracy that ignores padding.
 
-# %%
+# %% rnn_lessons={"context": true}
 import collections
 
 import keras
@@ -300,7 +303,7 @@ print("twice          ", reverse_padded(reverse_padded(ids, id_mask), id_mask).t
 # the kit's cells, with one state (GRU) or two (LSTM's $H_t$ and $C_t$).
 
 
-# %%
+# %% rnn_lessons={"context": true}
 def run_rnn(cell, X, mask):
     """The outputs H_1, ..., H_T of `cell` run from left to right over a padded batch.
 

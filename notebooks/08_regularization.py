@@ -14,18 +14,22 @@
 #   rnn_lessons:
 #     exercises:
 #       ar_tar_penalty:
+#         defines: ar_tar_penalty
 #         kit_answer:
 #         - lessons.regularize.ar_tar_penalty
 #         - lessons.ActivationRegularization
 #         - lessons.checks.lesson08.reference_ar_tar
 #         points: 3
 #       dropout_masks:
+#         defines: dropout_masks
 #         points: 2
 #       early_stopping:
+#         defines: early_stopping
 #         kit_answer:
 #         - lessons.checks.lesson08.reference_early_stopping
 #         points: 2
 #       zoneout:
+#         defines: zoneout
 #         kit_answer:
 #         - lessons.Zoneout
 #         points: 3
@@ -93,7 +97,7 @@ print(config.describe())
 # You will write four functions (marked **Exercise**): dropout masks, zoneout, the AR/TAR
 # penalty and early stopping. A check after each says what is wrong, if anything is.
 
-# %%
+# %% rnn_lessons={"context": true}
 import time
 
 import keras

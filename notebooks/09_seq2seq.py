@@ -14,22 +14,26 @@
 #   rnn_lessons:
 #     exercises:
 #       attention_weights:
+#         defines: attention_weights
 #         kit_answer:
 #         - lessons.seq2seq.AdditiveAttention
 #         - lessons.checks.lesson09.reference_attention
 #         points: 3
 #       beam_step:
+#         defines: beam_step
 #         kit_answer:
 #         - lessons.seq2seq.beam_search
 #         - lessons.checks.lesson09.reference_beam_step
 #         - lessons.checks.lesson09.library_rule
 #         points: 3
 #       masked_loss:
+#         defines: masked_cross_entropy
 #         kit_answer:
 #         - lessons.seq2seq.masked_loss
 #         - lessons.checks.lesson09.reference_masked_loss
 #         points: 2
 #       teacher_forcing:
+#         defines: shift_right
 #         kit_answer:
 #         - lessons.seq2seq.teacher_forcing_pairs
 #         - lessons.checks.lesson09.reference_shift_right
@@ -96,7 +100,7 @@ print(config.describe())
 # forcing), the loss that ignores padding, one step of beam search, and the attention weights.
 # Each is followed by a check that says what is wrong if something is.
 
-# %%
+# %% rnn_lessons={"context": true}
 import time
 
 import keras

@@ -14,17 +14,20 @@
 #   rnn_lessons:
 #     exercises:
 #       char_vocab:
+#         defines: build_char_vocab
 #         kit_answer:
 #         - lessons.text.CharVocab
 #         - lessons.text.Vocab
 #         - lessons.checks.lesson00.reference_vocab
 #         points: 2
 #       encode_name:
+#         defines: encode_name
 #         kit_answer:
 #         - lessons.text.Vocab
 #         - lessons.checks.lesson00.reference_encode
 #         points: 1
 #       pad_and_mask:
+#         defines: pad_and_mask
 #         kit_answer:
 #         - lessons.text.pad_sequences
 #         - lessons.seq2seq.pad_batch
@@ -88,7 +91,7 @@ print(config.describe())
 # You will write three small functions (marked **Exercise**), each followed by a check that says
 # what is wrong if something is.
 
-# %%
+# %% rnn_lessons={"context": true}
 import keras
 import matplotlib.pyplot as plt
 import numpy as np

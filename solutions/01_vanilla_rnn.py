@@ -14,12 +14,14 @@
 #   rnn_lessons:
 #     exercises:
 #       rnn_cell_call:
+#         defines: MyRNNCell
 #         kit_answer:
 #         - lessons.SimpleRNNCell
 #         - lessons.checks.lesson01.reference_step
 #         - lessons.checks.lesson01.reference_sequence
 #         points: 3
 #       sequence_loss:
+#         defines: sequence_loss
 #         kit_answer:
 #         - lessons.checks.lesson01.reference_sequence_loss
 #         points: 2
@@ -84,7 +86,7 @@ print(config.describe())
 # You will write two pieces (marked **Exercise**): the cell's step, and the loss summed over
 # time. A check after each says what is wrong, if anything is.
 
-# %%
+# %% rnn_lessons={"context": true}
 import keras
 import matplotlib.pyplot as plt
 import numpy as np

@@ -14,16 +14,23 @@
 #   rnn_lessons:
 #     exercises:
 #       backward_step:
+#         defines:
+#         - backward_step
 #         kit_answer:
 #         - lessons.bptt.backward_step
 #         - lessons.bptt.backward
 #         - lessons.checks.lesson02.reference_backward_step
 #         points: 3
 #       clip_by_global_norm:
+#         defines:
+#         - clip_by_global_norm
 #         kit_answer:
 #         - lessons.checks.lesson02._reference_clip
 #         points: 2
 #       gradient_check:
+#         defines:
+#         - numerical_gradient
+#         - relative_error
 #         kit_answer:
 #         - lessons.bptt.numerical_gradient
 #         - lessons.bptt.relative_error
@@ -93,7 +100,7 @@ print(config.describe())
 # Three exercises: one step of the backward pass, a numerical gradient check, and clipping by
 # the global norm.
 
-# %%
+# %% rnn_lessons={"context": true}
 import keras
 import matplotlib.pyplot as plt
 import numpy as np

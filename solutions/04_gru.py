@@ -14,12 +14,14 @@
 #   rnn_lessons:
 #     exercises:
 #       gru_call:
+#         defines: MyGRUCell
 #         kit_answer:
 #         - lessons.GRUCell
 #         - lessons.checks.lesson04.reference_gru_step
 #         - lessons.checks.lesson04.reference_sequence
 #         points: 4
 #       simplified_gru_call:
+#         defines: SimplifiedGRUCell
 #         kit_answer:
 #         - lessons.checks.lesson04.reference_simplified_step
 #         - lessons.checks.lesson04.reference_sequence
@@ -88,7 +90,7 @@ print(config.describe())
 # step of the full GRU. A check after each says what is wrong, if anything is, down to the
 # gate.
 
-# %%
+# %% rnn_lessons={"context": true}
 import math
 import time
 

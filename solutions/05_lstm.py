@@ -14,10 +14,12 @@
 #   rnn_lessons:
 #     exercises:
 #       adding_problem_data:
+#         defines: adding_problem_data
 #         kit_answer:
 #         - lessons.tasks.adding_problem
 #         points: 2
 #       coupled_lstm_call:
+#         defines: MyCoupledLSTMCell
 #         kit_answer:
 #         - lessons.CoupledLSTMCell
 #         - lessons.lstm._LSTMBase
@@ -25,6 +27,7 @@
 #         - lessons.checks.lesson05.reference_sequence
 #         points: 2
 #       lstm_call:
+#         defines: MyLSTMCell
 #         kit_answer:
 #         - lessons.LSTMCell
 #         - lessons.PeepholeLSTMCell
@@ -93,7 +96,7 @@ print(config.describe())
 # race on tasks that need a longer and longer memory, and on real sentences whose sentiment
 # they must judge; finally we look inside a trained LSTM at its gates.
 
-# %%
+# %% rnn_lessons={"context": true}
 import time
 
 import keras

@@ -14,17 +14,20 @@
 #   rnn_lessons:
 #     exercises:
 #       deep_rnn_forward:
+#         defines: deep_rnn_forward
 #         kit_answer:
 #         - lessons.StackedRNN
 #         - lessons.checks.lesson06.reference_layers
 #         - lessons.checks.lesson06.reference_stacked_cells
 #         points: 3
 #       dense_stack:
+#         defines: dense_stack
 #         kit_answer:
 #         - lessons.StackedRNN
 #         - lessons.checks.lesson06.reference_dense
 #         points: 2
 #       residual_stack:
+#         defines: residual_stack
 #         kit_answer:
 #         - lessons.StackedRNN
 #         - lessons.checks.lesson06.reference_residual
@@ -89,7 +92,7 @@ print(config.describe())
 # You will write three functions (marked **Exercise**): the stacked forward pass, a residual
 # stack and a dense stack. A check after each says what is wrong, if anything is.
 
-# %%
+# %% rnn_lessons={"context": true}
 import math
 import time
 

@@ -1,4 +1,12 @@
-"""A lesson source read the way its notebook runs, for the tests of the students' checks."""
+"""A lesson source read the way its notebook runs, for the tests of the students' checks.
+
+Everything about an exercise comes from its lesson's header (`rnn_lessons.exercises`):
+the object the student defines (`defines`), its points and kit answers; its check is
+`lessons.checks.lessonNN.check_<exercise>`. The cells an exercise needs from the rest of
+the notebook are the ones tagged `rnn_lessons={"context": true}`, as the grader runs them.
+"""
+
+import importlib
 
 import jupytext
 
@@ -15,10 +23,37 @@ def exercise_cells(lesson):
     }
 
 
-def run_cells(lesson, sources, prelude=""):
-    """Run `prelude` (the notebook's imports), then the cells, in one fresh namespace."""
+def header(lesson):
+    """{exercise: its settings (defines, points, kit_answer)} from the lesson's header."""
+    return jupytext.read(lesson).metadata["rnn_lessons"]["exercises"]
+
+
+def checks_of(lesson):
+    """{exercise: (the name the student defines, or a tuple of names; its check)}, in order."""
+    checks = importlib.import_module(f"lessons.checks.lesson{lesson.stem[:2]}")
+    declared = header(lesson)
+    found = {}
+    for exercise in exercise_cells(lesson):
+        defines = declared[exercise]["defines"]
+        defines = tuple(defines) if isinstance(defines, list) else defines
+        found[exercise] = (defines, getattr(checks, f"check_{exercise}"))
+    return found
+
+
+def context_cells(lesson):
+    """The cells tagged as the exercises' context (imports, helpers), in notebook order."""
+    return [
+        cell.source
+        for cell in jupytext.read(lesson).cells
+        if cell.cell_type == "code" and cell.metadata.get("rnn_lessons", {}).get("context")
+    ]
+
+
+def run_cells(lesson, sources, prelude=None):
+    """Run the context cells (or `prelude`), then `sources`, in one fresh namespace."""
     namespace = {}
-    for source in [prelude, *sources]:
+    before = context_cells(lesson) if prelude is None else [prelude]
+    for source in [*before, *sources]:
         exec(compile(source, str(lesson), "exec"), namespace)
     return namespace
 

@@ -321,9 +321,9 @@ def test_other_arguments(small):
         bptt.backward(other, fwd, targets)
     with pytest.raises(TypeError, match=r"`step` must be a function"):
         bptt.backward(params, fwd, targets, step="backward_step")
-    with pytest.raises(ValueError, match=r"`eps` must be a positive number"):
+    with pytest.raises(ValueError, match=r"`eps` must be a finite positive number"):
         bptt.numerical_gradient(params, xs, targets, eps=0.0)
-    with pytest.raises(ValueError, match=r"`t` must be a time step 0\.\.5, got 6"):
+    with pytest.raises(ValueError, match=r"`t` must be an integer time step 0\.\.5, got 6"):
         bptt.step_loss_gradient(params, fwd, targets, 6)
     with pytest.raises(TypeError, match=r"`t` must be an integer"):
         bptt.state_jacobian_product(params, fwd, 2.0, 1)

@@ -32,7 +32,7 @@ def exercise_cells():
 
 
 def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources, prelude="")
+    return lesson_source.run_cells(LESSON, sources)
 
 
 as_student_sees_it = lesson_source.as_student_sees_it
@@ -43,32 +43,7 @@ def solution():
     return run_cells(exercise_cells().values())
 
 
-CHECKS = {
-    "char_vocab": ("build_char_vocab", checks.check_char_vocab),
-    "encode_name": ("encode_name", checks.check_encode_name),
-    "pad_and_mask": ("pad_and_mask", checks.check_pad_and_mask),
-}
-
-
-def test_exercise_cells_match_the_header_and_the_checks():
-    lesson_source.assert_exercises_match(LESSON, CHECKS)
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_reference_solution_passes(exercise, solution, capsys):
-    function_name, check = CHECKS[exercise]
-    check(solution[function_name])
-    out = capsys.readouterr().out
-    assert f"All checks passed for {exercise}." in out
-    assert out.count("✔") >= 4  # several inputs, each reported
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_unwritten_exercise_tells_the_student_to_write_it(exercise):
-    function_name, check = CHECKS[exercise]
-    student = run_cells(as_student_sees_it(s) for s in exercise_cells().values())
-    with pytest.raises(CheckFailed, match="not written yet"):
-        check(student[function_name])
+CHECKS = lesson_source.checks_of(LESSON)
 
 
 # --- wrong implementations ---------------------------------------------------------

@@ -9,7 +9,6 @@ import collections
 import re
 from pathlib import Path
 
-import jupytext
 import lesson_source
 import numpy as np
 import pytest
@@ -21,7 +20,6 @@ from lessons.checks import lesson03 as checks
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "03_language_models.py"
 # What the notebook has imported by the time the exercise cells run.
-PRELUDE = "import collections\nimport math\nimport numpy as np\nfrom lessons import text\n"
 
 
 # --- the exercise cells of the lesson ------------------------------------------------
@@ -30,7 +28,7 @@ def exercise_cells():
 
 
 def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources, prelude=PRELUDE)
+    return lesson_source.run_cells(LESSON, sources)
 
 
 as_student_sees_it = lesson_source.as_student_sees_it
@@ -41,39 +39,7 @@ def solution():
     return run_cells(exercise_cells().values())
 
 
-CHECKS = {
-    "word_vocab": ("build_word_vocab", checks.check_word_vocab),
-    "perplexity": ("perplexity", checks.check_perplexity),
-    "sample": ("sample", checks.check_sample),
-}
-
-
-def test_exercise_cells_match_the_header_and_the_checks():
-    lesson_source.assert_exercises_match(LESSON, CHECKS)
-
-
-def test_each_check_is_called_in_the_cell_after_its_exercise():
-    cells = [c for c in jupytext.read(LESSON).cells if c.cell_type == "code"]
-    for k, cell in enumerate(cells):
-        exercise = cell.metadata.get("rnn_lessons", {}).get("exercise")
-        if exercise:
-            name, _ = CHECKS[exercise]
-            assert f"checks.check_{exercise}({name})" in cells[k + 1].source
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_reference_solution_passes(exercise, solution, capsys):
-    name, check = CHECKS[exercise]
-    check(solution[name])
-    assert f"All checks passed for {exercise}." in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_unwritten_exercise_says_to_write_it(exercise):
-    name, check = CHECKS[exercise]
-    namespace = run_cells([as_student_sees_it(exercise_cells()[exercise])])
-    with pytest.raises(CheckFailed, match="not written yet"):
-        check(namespace[name])
+CHECKS = lesson_source.checks_of(LESSON)
 
 
 def test_library_agrees_with_the_reference_solutions(solution):

@@ -11,7 +11,6 @@ import gzip
 import importlib.util
 from pathlib import Path
 
-import jupytext
 import keras
 import lesson_source
 import numpy as np
@@ -24,54 +23,20 @@ from lessons.checks import lesson07 as checks
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "07_bidirectional.py"
-CHECKS = {
-    "reverse_padded": ("reverse_padded", checks.check_reverse_padded),
-    "bidirectional_states": ("bidirectional_states", checks.check_bidirectional_states),
-    "masked_token_accuracy": ("masked_token_accuracy", checks.check_masked_token_accuracy),
-}
-PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops\nimport lessons\n"
+CHECKS = lesson_source.checks_of(LESSON)
 
 
 def exercise_cells():
     return lesson_source.exercise_cells(LESSON)
 
 
-def run_rnn_source():
-    """The lesson's `run_rnn` cell, which the student's bidirectional_states calls."""
-    cells = jupytext.read(LESSON).cells
-    return next(c.source for c in cells if c.source.startswith("def run_rnn("))
-
-
 def run_cells(sources):
-    return lesson_source.run_cells(LESSON, [run_rnn_source(), *sources], prelude=PRELUDE)
+    return lesson_source.run_cells(LESSON, sources)
 
 
 @pytest.fixture(scope="module")
 def solution():
     return run_cells(exercise_cells().values())
-
-
-def test_exercise_cells_match_the_header_and_the_checks():
-    lesson_source.assert_exercises_match(LESSON, CHECKS)
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_reference_solution_passes(exercise, solution, capsys):
-    name, check = CHECKS[exercise]
-    check(solution[name])
-    assert f"All checks passed for {exercise}." in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_unwritten_exercise_says_to_write_it(exercise):
-    name, check = CHECKS[exercise]
-    cells = exercise_cells()
-    stubbed = [
-        lesson_source.as_student_sees_it(source) if other == exercise else source
-        for other, source in cells.items()
-    ]
-    with pytest.raises(CheckFailed, match="not written yet"):
-        check(run_cells(stubbed)[name])
 
 
 # --- reverse_padded ------------------------------------------------------------------------

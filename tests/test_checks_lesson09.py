@@ -7,7 +7,6 @@ each must raise `CheckFailed` with a message that names the problem.
 
 from pathlib import Path
 
-import jupytext
 import lesson_source
 import numpy as np
 import pytest
@@ -20,14 +19,7 @@ from lessons.text import CharVocab
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "solutions" / "09_seq2seq.py"
-PRELUDE = "import numpy as np\nfrom keras import ops\n"
-
-CHECKS = {
-    "teacher_forcing": ("shift_right", checks.check_teacher_forcing),
-    "masked_loss": ("masked_cross_entropy", checks.check_masked_loss),
-    "beam_step": ("beam_step", checks.check_beam_step),
-    "attention_weights": ("attention_weights", checks.check_attention_weights),
-}
+CHECKS = lesson_source.checks_of(LESSON)
 
 
 def exercise_cells():
@@ -35,40 +27,12 @@ def exercise_cells():
 
 
 def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources, prelude=PRELUDE)
+    return lesson_source.run_cells(LESSON, sources)
 
 
 @pytest.fixture(scope="module")
 def solution():
     return run_cells(exercise_cells().values())
-
-
-def test_exercise_cells_match_the_header_and_the_checks():
-    lesson_source.assert_exercises_match(LESSON, CHECKS)
-
-
-def test_each_check_is_called_in_the_cell_after_its_exercise():
-    cells = [c for c in jupytext.read(LESSON).cells if c.cell_type == "code"]
-    for k, cell in enumerate(cells):
-        exercise = cell.metadata.get("rnn_lessons", {}).get("exercise")
-        if exercise:
-            name, _ = CHECKS[exercise]
-            assert f"checks.check_{exercise}({name})" in cells[k + 1].source
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_reference_solution_passes(exercise, solution, capsys):
-    name, check = CHECKS[exercise]
-    check(solution[name])
-    assert f"All checks passed for {exercise}." in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("exercise", CHECKS)
-def test_unwritten_exercise_says_to_write_it(exercise):
-    name, check = CHECKS[exercise]
-    namespace = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
-    with pytest.raises(CheckFailed, match="not written yet"):
-        check(namespace[name])
 
 
 def fails(check, fn, word):
@@ -331,9 +295,7 @@ def test_probes_pass_the_solution_and_catch_a_wrong_answer(exercise):
     from instructor.grade import judge, load_lesson
 
     lesson = load_lesson(LESSON)
-    solution = lesson_source.run_cells(
-        LESSON, exercise_cells().values(), prelude=lesson.probes.PRELUDE
-    )
+    solution = lesson_source.run_cells(LESSON, exercise_cells().values())
     want = _probe(lesson, solution, exercise, seed=3)
     assert judge(lesson, exercise, _probe(lesson, solution, exercise, 3), want)[:2] == (
         "passed",
@@ -342,7 +304,6 @@ def test_probes_pass_the_solution_and_catch_a_wrong_answer(exercise):
     blank = lesson_source.run_cells(
         LESSON,
         [lesson_source.as_student_sees_it(c) for c in exercise_cells().values()],
-        prelude=lesson.probes.PRELUDE,
     )
     assert judge(lesson, exercise, _probe(lesson, blank, exercise, 3), want)[0] == "missing"
     name, wrong = WRONG_FOR_PROBES[exercise]

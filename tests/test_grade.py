@@ -510,12 +510,12 @@ def test_every_declared_exercise_has_a_probe(source):
 
 
 def namespace_of(stem, student=False):
-    """The lesson's exercise cells run after its probes' PRELUDE, as the reference runs them."""
+    """The lesson's exercise cells run after its context cells, as the reference runs them."""
     source = REPO / "solutions" / f"{stem}.py"
     lesson = load_lesson(source)
     cells = exercise_cells(source).values()
     cells = [strip_solutions(c) for c in cells] if student else list(cells)
-    return lesson, run_cells(source, cells, prelude=lesson.probes.PRELUDE)
+    return lesson, run_cells(source, cells)
 
 
 def probe(lesson, namespace, exercise, seed):

@@ -23,7 +23,7 @@ DIGITS_OUT = CharVocab(["0123456789"], bos=True)
 @pytest.fixture(autouse=True)
 def _eager_decoding(monkeypatch):
     """Small models decode faster eagerly than after tracing; one test checks both agree."""
-    monkeypatch.setattr(s2s, "COMPILE_DECODING", False)
+    monkeypatch.setattr(s2s.decoding, "COMPILE_DECODING", False)
 
 
 def small_model(
@@ -385,7 +385,7 @@ def test_compiled_and_eager_decoding_agree(monkeypatch):
     model = small_model(attention="additive", sharpen=2.0)
     sources = ["12", "345", "6"]
     eager = s2s.greedy_decode(model, sources, max_len=4), s2s.beam_search(model, "345", 3, 4)
-    monkeypatch.setattr(s2s, "COMPILE_DECODING", True)
+    monkeypatch.setattr(s2s.decoding, "COMPILE_DECODING", True)
     compiled = s2s.greedy_decode(model, sources, max_len=4), s2s.beam_search(model, "345", 3, 4)
     assert eager[0] == compiled[0]
     assert [h.ids for h in eager[1]] == [h.ids for h in compiled[1]]

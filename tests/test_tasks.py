@@ -54,16 +54,16 @@ def test_adding_problem_repeats_with_a_seed_and_changes_without():
 
 
 @pytest.mark.parametrize(
-    "kwargs, word",
+    "kwargs, error, word",
     [
-        ({"n": 4, "length": 1}, "length"),
-        ({"n": 4, "length": 3.0}, "length"),
-        ({"n": 0, "length": 5}, "`n`"),
-        ({"n": True, "length": 5}, "`n`"),
+        ({"n": 4, "length": 1}, ValueError, "length"),
+        ({"n": 4, "length": 3.0}, TypeError, "length"),  # a wrong type, as everywhere in the kit
+        ({"n": 0, "length": 5}, ValueError, "`n`"),
+        ({"n": True, "length": 5}, TypeError, "`n`"),
     ],
 )
-def test_adding_problem_bad_input_names_the_argument(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+def test_adding_problem_bad_input_names_the_argument(kwargs, error, word):
+    with pytest.raises(error, match=word):
         adding_problem(**kwargs)
 
 

@@ -14,8 +14,6 @@ Writing the probes of lesson NN (`instructor/grading/lessonNN.py`)
 For every exercise `name` in the header of `solutions/NN_topic.py`
 (`rnn_lessons.exercises`), the module defines::
 
-    PRELUDE = "import numpy as np\\nimport keras"  # what the exercise cells need
-
     def probe_name(namespace, seed):
         fn = lookup(namespace, "function_name")   # Missing if the notebook lacks it
         rng = np.random.default_rng(seed)
@@ -23,7 +21,9 @@ For every exercise `name` in the header of `solutions/NN_topic.py`
         return {"part": value, ...}
 
 - `namespace` is the notebook's global namespace after all its cells ran (the
-  reference's holds `PRELUDE` and the solution's exercise cells, run in order).
+  reference's holds the solution's cells tagged `rnn_lessons={"context": true}`
+  (the imports, helpers such as lesson 07's `run_rnn`) and its exercise
+  cells, run in order: tag a cell there when an exercise needs it).
   Find the student's objects with `lookup(namespace, name)`.
 - Draw every input from `seed` (a fresh one per grading run, so nothing can be
   precomputed). The student's run and the reference must see the same inputs

@@ -9,8 +9,6 @@ import numpy as np
 
 from instructor.grading import lookup
 
-PRELUDE = "import numpy as np"
-
 LETTERS = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") + list("ëçø-' ")
 
 

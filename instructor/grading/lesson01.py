@@ -13,8 +13,6 @@ import numpy as np
 from instructor.grading import compare, lookup
 from instructor.grading.cells import cell_call, traced_sequence
 
-PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
-
 
 def _cell(cell_class, units, input_dim, weights):
     """A built `keras.layers.RNN` around the student's cell, holding `weights`."""

@@ -9,8 +9,6 @@ import numpy as np
 
 from instructor.grading import capture, compare, lookup
 
-PRELUDE = "import numpy as np"
-
 
 def probe_backward_step(namespace, seed):
     backward_step = lookup(namespace, "backward_step")

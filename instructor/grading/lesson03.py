@@ -12,8 +12,6 @@ import numpy as np
 
 from instructor.grading import capture, compare, difference, lookup, same_distribution
 
-PRELUDE = "import collections\nimport numpy as np\nfrom lessons import text"
-
 WORDS = "to be or not that is the question whether tis nobler in mind suffer".split()
 
 

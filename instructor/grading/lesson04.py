@@ -14,8 +14,6 @@ import numpy as np
 from instructor.grading import compare, lookup
 from instructor.grading.cells import run_gated_cell
 
-PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
-
 
 def _run_cell(cell_class, parts, rng, force=None, *, exercise):
     """One step and a masked sequence through the student's cell with weights from `rng`."""

@@ -19,8 +19,6 @@ import numpy as np
 from instructor.grading import compare, lookup
 from instructor.grading.cells import run_gated_cell
 
-PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
-
 
 def _run_cell(cell_class, gates, rng, force=None, *, exercise):
     out, new_states, sequence, final = run_gated_cell(

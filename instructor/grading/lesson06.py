@@ -10,8 +10,6 @@ import numpy as np
 
 from instructor.grading import compare, lookup
 
-PRELUDE = "import keras\nimport numpy as np\nfrom keras import ops"
-
 
 def _random_weights(layer, rng):
     for w in layer.weights:

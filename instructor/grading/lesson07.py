@@ -1,32 +1,14 @@
 """Hidden tests for lesson 07 (bidirectional RNNs): reversing padded rows, the two
 directions' states, and the tagging accuracy over real tokens only.
 
-`bidirectional_states` calls the notebook's helper `run_rnn`; the reference's
-copy of it is in `PRELUDE` (the grader runs only the exercise cells of the
-solution). Padded steps are set to 0 before comparing, since the exercise
-leaves them open.
+`bidirectional_states` calls the notebook's helper `run_rnn`, a context cell
+of the solution (run before the exercise cells in the reference). Padded
+steps are set to 0 before comparing, since the exercise leaves them open.
 """
 
 import numpy as np
 
 from instructor.grading import compare, lookup
-
-PRELUDE = """import numpy as np
-import lessons
-
-
-def run_rnn(cell, X, mask):
-    n, T, _ = X.shape
-    sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
-    states = [np.zeros((n, size), "float32") for size in sizes]
-    outputs = np.zeros((n, T, cell.output_size), "float32")
-    for t in range(T):
-        H_t, new_states = cell(X[:, t], states)
-        keep = mask[:, t][:, None]
-        states = [np.where(keep, np.asarray(new), old) for new, old in zip(new_states, states)]
-        outputs[:, t] = np.where(keep, np.asarray(H_t), 0.0)
-    return outputs
-"""
 
 
 def _mask(lengths, T):

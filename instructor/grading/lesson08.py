@@ -19,8 +19,6 @@ import numpy as np
 
 from instructor.grading import capture, compare, lookup
 
-PRELUDE = "import numpy as np\nimport keras\nfrom keras import ops"
-
 SIGMAS = 5.0
 
 

@@ -11,8 +11,6 @@ import numpy as np
 
 from instructor.grading import capture, compare, lookup
 
-PRELUDE = "import numpy as np\nfrom keras import ops"
-
 BOS, EOS = 3, 2
 
 

@@ -10,6 +10,7 @@ notebook's own code.
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks.engine import short_repr
 
 # The vocabulary layout the lesson fixes: three special tokens first, then characters.
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
@@ -47,15 +48,9 @@ def _unpack_pair(result, call, names):
     expect(
         isinstance(result, (tuple, list)) and len(result) == 2,
         f"{call} should return a pair `({names})`, but it returned "
-        f"{type(result).__name__} {_short(result)}. End the function with `return {names}`.",
+        f"{type(result).__name__} {short_repr(result)}. End the function with `return {names}`.",
     )
     return result
-
-
-def _short(value, limit=120):
-    """repr(value), cut to `limit` characters so a message stays readable."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- exercise: char_vocab ---------------------------------------------------------
@@ -91,7 +86,7 @@ def _check_index_to_char(call, names, index_to_char):
     expect(
         isinstance(index_to_char, (list, tuple)),
         f"{call}: index_to_char should be a list (position = index), got "
-        f"{type(index_to_char).__name__} {_short(index_to_char)}.",
+        f"{type(index_to_char).__name__} {short_repr(index_to_char)}.",
     )
     n_special = len(SPECIAL_TOKENS)
     expected = reference_vocab(names)[1][n_special:]
@@ -107,7 +102,7 @@ def _check_index_to_char(call, names, index_to_char):
     expect(
         not repeated,
         f"{call}: each character should appear once in the vocabulary; got {repeated} more "
-        f"than once, in {_short(chars)}. Collect the characters in a set before sorting them.",
+        f"than once, in {short_repr(chars)}. Collect the characters in a set before sorting them.",
     )
     missing = sorted(set(expected) - set(chars))
     extra = sorted(set(chars) - set(expected))
@@ -115,7 +110,7 @@ def _check_index_to_char(call, names, index_to_char):
     expect(
         not missing and not extra,
         f"{call}: the characters after the special tokens should be exactly those in the "
-        f"names, {expected}; got {_short(chars)}, with "
+        f"names, {expected}; got {short_repr(chars)}, with "
         + " and ".join(p for p in problems if p)
         + ". Take every character of every name as it is (no case change).",
     )
@@ -195,7 +190,7 @@ def _as_index_list(call, result):
     )
     expect(
         ok,
-        f"{call}: expected a list of integer indices such as [5, 12, 2], got {_short(result)}. "
+        f"{call}: expected a list of integer indices such as [5, 12, 2], got {short_repr(result)}. "
         "Look up each character in char_to_index (its values are ints).",
     )
     return [int(i) for i in result]

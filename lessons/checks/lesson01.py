@@ -21,14 +21,25 @@ from lessons.checks import (
     all_passed,
     error_text,
     expect,
-    is_numpy_on_symbolic,
-    numpy_in_graph_message,
     passed,
     run_student_code,
+)
+from lessons.checks.engine import (
+    as_array,
+    check_traced,
+    kit_agrees,
+    make_cell,
+    run_in_keras,
+    set_weights,
+    short,
 )
 from lessons.rnn import SimpleRNNCell
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
+EXERCISE = "rnn_cell_call"
+RNN_WEIGHTS = ["W_xh", "W_hh", "b_h"]
+# The end of the message when Keras' traced run of the cell crashes.
+ADVICE = "use keras.ops (ops.matmul, ops.tanh) on the tensors it passes in, and return `H_t, [H_t]`"
 
 
 # --- references -------------------------------------------------------------------
@@ -56,14 +67,6 @@ def reference_sequence_loss(y_true, y_pred):
 
 
 # --- shared pieces ----------------------------------------------------------------
-def _numpy(value):
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-
-
-def _short(array):
-    return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
-
-
 def _random_weights(rng, d, h):
     W_hh = rng.normal(0.0, 0.6, size=(h, h))
     W_hh[0, -1] += 1.0  # surely not symmetric: W_hh and W_hhᵀ must give different numbers
@@ -72,32 +75,6 @@ def _random_weights(rng, d, h):
         "W_hh": W_hh,
         "b_h": rng.normal(0.0, 0.5, size=h),
     }
-
-
-def _make_cell(cell_class, units, input_dim):
-    """Instantiate and build the student's cell; say plainly what is missing."""
-    __tracebackhide__ = True
-    cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
-    run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
-    expected = {"W_xh": (input_dim, units), "W_hh": (units, units), "b_h": (units,)}
-    for name, shape in expected.items():
-        weight = getattr(cell, name, None)
-        expect(
-            weight is not None,
-            f"The cell has no weight `{name}` after `build`. Keep the `build` method of the "
-            "exercise as it was given: it creates W_xh, W_hh and b_h.",
-        )
-        expect(
-            tuple(weight.shape) == shape,
-            f"`{name}` has shape {tuple(weight.shape)}; with {input_dim} input features and "
-            f"{units} units it should be {shape}. Keep the `build` method as it was given.",
-        )
-    return cell
-
-
-def _set_weights(cell, weights):
-    for name, value in weights.items():
-        getattr(cell, name).assign(np.asarray(value, dtype="float32"))
 
 
 def _step(cell, X, H_prev, call):
@@ -132,7 +109,7 @@ def _step(cell, X, H_prev, call):
         new_state = new_states[0]
     else:
         new_state = new_states
-    output, new_state = _numpy(output), _numpy(new_state)
+    output, new_state = as_array(output), as_array(new_state)
     expected_shape = (X.shape[0], H_prev.shape[1])
     expect(
         output.shape != (1, *expected_shape),
@@ -151,43 +128,6 @@ def _step(cell, X, H_prev, call):
         "you returned differs from the output.",
     )
     return output
-
-
-def _call_name(cell):
-    """The student's `call` as the message names it, with its exercise (as the grader does)."""
-    return f"`{type(cell).__name__}.call` (exercise rnn_cell_call)"
-
-
-def _run_in_keras(fn, what, cell):
-    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words."""
-    __tracebackhide__ = True
-    try:
-        return fn()
-    except Exception as error:
-        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
-            raise CheckFailed(numpy_in_graph_message(_call_name(cell))) from None
-        if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-            ) from None
-        raise CheckFailed(
-            f"Your cell works when called directly but fails {what}: "
-            f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
-            "graph, on symbolic tensors: use keras.ops (ops.matmul, ops.tanh) on the tensors "
-            "it passes in, and return `H_t, [H_t]`."
-        ) from None
-
-
-def _check_traced(cell_class, d, h):
-    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
-    __tracebackhide__ = True
-    cell = _make_cell(cell_class, h, d)
-    model = keras.Sequential([keras.Input((None, d)), keras.layers.RNN(cell)])
-    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
-    X = np.zeros((2, 3, d), "float32")
-    _run_in_keras(
-        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)", cell
-    )
 
 
 ACTIVATIONS = {
@@ -216,10 +156,8 @@ def _diagnose(got, pre_activation, candidates, what):
         )
     for mistake, value in candidates.items():
         if value.shape == got.shape and np.allclose(got, value, atol=ATOL):
-            raise CheckFailed(
-                f"{what}: {mistake}\nExpected {_short(want)},\ngot      {_short(got)}."
-            )
-    raise CheckFailed(f"{what}: expected H_t =\n{_short(want)},\ngot\n{_short(got)}.")
+            raise CheckFailed(f"{what}: {mistake}\nExpected {short(want)},\ngot      {short(got)}.")
+    raise CheckFailed(f"{what}: expected H_t =\n{short(want)},\ngot\n{short(got)}.")
 
 
 # --- exercise: rnn_cell_call -------------------------------------------------------
@@ -228,7 +166,7 @@ def check_rnn_cell_call(cell_class):
     __tracebackhide__ = True
     rng = np.random.default_rng(101)
     d, h, n = 3, 4, 2
-    cell = _make_cell(cell_class, h, d)
+    cell = make_cell(cell_class, h, d, RNN_WEIGHTS)
     weights = _random_weights(rng, d, h)
     W_xh, W_hh, b_h = weights["W_xh"], weights["W_hh"], weights["b_h"]
     X = rng.normal(size=(n, d))
@@ -239,13 +177,13 @@ def check_rnn_cell_call(cell_class):
     _check_input_term(cell, weights, X, zeros_H, zeros_b)
     _check_recurrent_term(cell, weights, zeros_X, H_prev, zeros_b)
 
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     got = _step(cell, X, H_prev, "cell(X_t, [H_prev])")
     pre_activation = X @ W_xh + H_prev @ W_hh + b_h
     _diagnose(got, pre_activation, {}, "all three terms together")
     passed("one step: tanh(X_t W_xh + H_{t-1} W_hh + b_h), each term and all together")
 
-    _check_traced(cell_class, d, h)
+    check_traced(make_cell(cell_class, h, d, RNN_WEIGHTS), EXERCISE, ADVICE, d)
     _check_sequences(cell, weights, rng, d, h)
     _check_compiled_model(cell_class, rng)
     all_passed("rnn_cell_call")
@@ -254,7 +192,7 @@ def check_rnn_cell_call(cell_class):
 def _check_bias_term(cell, weights, zeros_X, zeros_H):
     __tracebackhide__ = True
     b_h = weights["b_h"]
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     got = _step(cell, zeros_X, zeros_H, "cell(X_t = 0, [H_prev = 0])")
     candidates = {
         "with X_t = 0 and H_{t-1} = 0 only the bias is left, H_t = tanh(b_h), but you got 0: "
@@ -270,7 +208,7 @@ def _check_bias_term(cell, weights, zeros_X, zeros_H):
 def _check_input_term(cell, weights, X, zeros_H, zeros_b):
     __tracebackhide__ = True
     W_xh = weights["W_xh"]
-    _set_weights(cell, {**weights, "b_h": zeros_b})
+    set_weights(cell, {**weights, "b_h": zeros_b})
     got = _step(cell, X, zeros_H, "cell(X_t, [H_prev = 0]) with b_h = 0")
     candidates = {
         "with H_{t-1} = 0 and b_h = 0 the output should be tanh(X_t W_xh), but it is 0: the "
@@ -283,7 +221,7 @@ def _check_input_term(cell, weights, X, zeros_H, zeros_b):
 def _check_recurrent_term(cell, weights, zeros_X, H_prev, zeros_b):
     __tracebackhide__ = True
     W_hh = weights["W_hh"]
-    _set_weights(cell, {**weights, "b_h": zeros_b})
+    set_weights(cell, {**weights, "b_h": zeros_b})
     got = _step(cell, zeros_X, H_prev, "cell(X_t = 0, [H_prev]) with b_h = 0")
     candidates = {
         "with X_t = 0 and b_h = 0 the output should be tanh(H_{t-1} W_hh), but it is 0: the "
@@ -304,26 +242,31 @@ def _check_sequences(cell, weights, rng, d, h):
     lengths = np.array([T, 3, 1, 5])
     mask = np.arange(T)[None, :] < lengths[:, None]
     H_0 = rng.normal(0.0, 0.5, size=(n, h)).astype("float32")
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     layer = keras.layers.RNN(cell, return_sequences=True)
-    got = _numpy(
-        _run_in_keras(
+    got = as_array(
+        run_in_keras(
             lambda: layer(X, mask=mask, initial_state=[H_0]),
             "inside keras.layers.RNN (padded sequences)",
             cell,
+            EXERCISE,
+            ADVICE,
         )
     )
     want = reference_sequence(X, weights["W_xh"], weights["W_hh"], weights["b_h"], mask, H_0)
     kit = keras.layers.RNN(SimpleRNNCell(h), return_sequences=True)
     kit.build((None, None, d))
-    _set_weights(kit.cell, weights)
-    kit_states = _numpy(kit(X, mask=mask, initial_state=[H_0]))
+    set_weights(kit.cell, weights)
+    kit_states = as_array(kit(X, mask=mask, initial_state=[H_0]))
     builtin = keras.layers.SimpleRNN(h, return_sequences=True)
     builtin.build((None, None, d))
     builtin.set_weights([weights["W_xh"], weights["W_hh"], weights["b_h"]])
-    builtin_states = _numpy(builtin(X, mask=mask, initial_state=[H_0]))
+    builtin_states = as_array(builtin(X, mask=mask, initial_state=[H_0]))
     # The references must agree among themselves before they judge the student.
-    assert np.allclose(kit_states, want, atol=ATOL) and np.allclose(builtin_states, want, atol=ATOL)
+    kit_agrees(
+        np.allclose(kit_states, want, atol=ATOL) and np.allclose(builtin_states, want, atol=ATOL),
+        "NumPy, the kit's SimpleRNNCell and Keras' SimpleRNN on padded sequences",
+    )
     expect(
         got.shape == want.shape,
         f"keras.layers.RNN(your cell, return_sequences=True) should give states of shape "
@@ -342,7 +285,7 @@ def _check_sequences(cell, weights, rng, d, h):
         raise CheckFailed(
             f"In a padded batch inside keras.layers.RNN (with an initial state H_0), sequence "
             f"{i} (length {lengths[i]}) first differs at time step t = {t + 1}: expected "
-            f"{_short(want[i, t])}, got {_short(got[i, t])}.{hint}"
+            f"{short(want[i, t])}, got {short(got[i, t])}.{hint}"
         )
     passed(
         "padded sequences in keras.layers.RNN, from a given H_0: equal to NumPy, to "
@@ -354,19 +297,23 @@ def _check_compiled_model(cell_class, rng):
     """The cell must also run in a compiled graph (model.predict), at another size."""
     __tracebackhide__ = True
     d, h, n, T = 5, 1, 3, 4
-    cell = _make_cell(cell_class, h, d)
+    cell = make_cell(cell_class, h, d, RNN_WEIGHTS)
     weights = _random_weights(rng, d, h)
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     X = rng.normal(size=(n, T, d)).astype("float32")
-    got = _run_in_keras(
-        lambda: model.predict(X, verbose=0), "inside a compiled model (model.predict)", cell
+    got = run_in_keras(
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        EXERCISE,
+        ADVICE,
     )
     want = reference_sequence(X, weights["W_xh"], weights["W_hh"], weights["b_h"])[:, -1]
     expect(
         np.allclose(got, want, atol=ATOL),
         f"Inside a compiled model (model.predict) with d = {d} features and h = {h} unit, the "
-        f"final states should be {_short(want.ravel())}, got {_short(np.ravel(got))}.",
+        f"final states should be {short(want.ravel())}, got {short(np.ravel(got))}.",
     )
     passed(f"inside a compiled model (model.predict), with d = {d} and h = {h}")
 
@@ -400,10 +347,12 @@ def check_sequence_loss(sequence_loss):
     for description, y_true, y_pred in _loss_cases():
         n, T, _ = y_true.shape
         call = f"sequence_loss(y_true, y_pred) on {description}"
-        got = _numpy(run_student_code(sequence_loss, y_true, y_pred, what=call))
+        got = as_array(run_student_code(sequence_loss, y_true, y_pred, what=call))
         want = reference_sequence_loss(y_true, y_pred)
-        keras_sum = _numpy(keras.losses.categorical_crossentropy(y_true, y_pred)).sum(axis=1)
-        assert np.allclose(keras_sum, want, rtol=1e-5, atol=1e-5)  # the references agree
+        keras_sum = as_array(keras.losses.categorical_crossentropy(y_true, y_pred)).sum(axis=1)
+        kit_agrees(
+            np.allclose(keras_sum, want, rtol=1e-5, atol=1e-5), "NumPy's and Keras' cross entropy"
+        )
         _check_loss_values(call, got, want, y_true, y_pred, n, T)
         losses = f"{n} losses" if n > 1 else "1 loss"
         passed(f"{description}: {losses}, equal to Σ_t of Keras' categorical_crossentropy")
@@ -442,12 +391,10 @@ def _check_loss_values(call, got, want, y_true, y_pred, n, T):
     }
     for mistake, value in candidates.items():
         if not np.allclose(want, value, rtol=1e-4) and np.allclose(got, value, rtol=1e-4):
-            raise CheckFailed(
-                f"{call}: {mistake}\nExpected {_short(want)},\ngot      {_short(got)}."
-            )
+            raise CheckFailed(f"{call}: {mistake}\nExpected {short(want)},\ngot      {short(got)}.")
     expect(
         np.allclose(got, want, rtol=1e-4, atol=1e-4),
-        f"{call}: expected the losses {_short(want)}, got {_short(got)}. Each is "
+        f"{call}: expected the losses {short(want)}, got {short(got)}. Each is "
         "−Σ_t Σ_i y_i log ŷ_i over one sequence.",
     )
 

@@ -19,12 +19,7 @@ import numpy as np
 
 from lessons import bptt
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-
-
-def _short(array):
-    return np.array2string(
-        np.asarray(array, dtype=np.float64), precision=4, suppress_small=True, max_line_width=90
-    )
+from lessons.checks.engine import kit_agrees, short
 
 
 def _as_array(value, call, what):
@@ -104,7 +99,7 @@ def check_backward_step(backward_step):
         want = reference_backward_step(*(case[k] for k in ("delta_t", "s_t", "s_prev", "x_t", "W")))
         numeric = _numerical_step_grads(case)
         for w, n in zip(want, numeric):  # the reference agrees with calculus-free differences
-            assert np.allclose(w, n, atol=1e-7), "reference backward step is wrong"
+            kit_agrees(np.allclose(w, n, atol=1e-7), "the backward step and its finite differences")
         _compare_step(call, got, want, case)
         passed(f"{description}: all four results equal the chain rule and central differences")
     _check_in_full_backward(backward_step)
@@ -188,10 +183,8 @@ def _name_mistake(call, name, got, want, mistakes):
     __tracebackhide__ = True
     for message, value in mistakes.items():
         if not np.allclose(value, want, atol=1e-8) and np.allclose(got, value, atol=1e-8):
-            raise CheckFailed(
-                f"{call}: {message}\nExpected {_short(want)},\ngot      {_short(got)}."
-            )
-    raise CheckFailed(f"{call}: {name} should be\n{_short(want)},\ngot\n{_short(got)}.")
+            raise CheckFailed(f"{call}: {message}\nExpected {short(want)},\ngot      {short(got)}.")
+    raise CheckFailed(f"{call}: {name} should be\n{short(want)},\ngot\n{short(got)}.")
 
 
 def _check_in_full_backward(backward_step):
@@ -351,7 +344,10 @@ def _check_numerical_gradient(numerical_gradient):
                 f"{call}: the gradient should have the shape of x, {x.shape}, got {got.shape}.",
             )
             want = _central(f, x, eps)
-            assert np.allclose(want, gradient(x), rtol=1e-3 if eps > 1e-3 else 1e-7, atol=1e-6)
+            kit_agrees(
+                np.allclose(want, gradient(x), rtol=1e-3 if eps > 1e-3 else 1e-7, atol=1e-6),
+                "finite differences and TensorFlow's gradient",
+            )
             if np.allclose(got, want, rtol=1e-7, atol=1e-9):
                 continue
             if np.allclose(got, 2 * want, rtol=1e-7, atol=1e-9):
@@ -372,7 +368,7 @@ def _check_numerical_gradient(numerical_gradient):
                 )
             raise CheckFailed(
                 f"{call}: expected the central differences (f(x + ε e_i) − f(x − ε e_i)) / 2ε "
-                f"= {_short(want)}, got {_short(got)}."
+                f"= {short(want)}, got {short(got)}."
             )
     passed(
         "numerical_gradient: central differences on vectors, matrices and a 1-element array, "
@@ -459,7 +455,7 @@ def check_clip_by_global_norm(clip_by_global_norm):
         clipped, norm = result
         want_clipped, want_norm = _reference_clip(grads, clip_norm)
         own = np.sqrt(sum(float(np.sum(g**2)) for g in grads))
-        assert np.isclose(own, want_norm)  # TensorFlow's norm is the one from the formula
+        kit_agrees(np.isclose(own, want_norm), "the global norm from the formula")
         _check_norm(call, norm, want_norm, grads)
         _check_clipped(call, clipped, want_clipped, grads, clip_norm, want_norm)
         passed(f"{description}: equal to tf.clip_by_global_norm")
@@ -537,7 +533,7 @@ def _check_clipped(call, clipped, want, grads, clip_norm, norm):
     i = next(i for i, (c, w) in enumerate(zip(clipped, want)) if not np.allclose(c, w, rtol=1e-6))
     raise CheckFailed(
         f"{call}: clipped[{i}] should be grads[{i}] · clip_norm / global_norm = "
-        f"{_short(want[i].ravel()[:6])}..., got {_short(clipped[i].ravel()[:6])}..."
+        f"{short(want[i].ravel()[:6])}..., got {short(clipped[i].ravel()[:6])}..."
     )
 
 
@@ -561,8 +557,8 @@ def _check_against_keras_optimizer(clip_by_global_norm):
     clipped = [_as_array(c, call, "each clipped gradient") for c in clipped]
     expect(
         all(np.allclose(c, u, rtol=1e-5, atol=1e-6) for c, u in zip(clipped, keras_update)),
-        f"{call}: one SGD step moved the weights by {_short(keras_update[1])} (second tensor); "
-        f"your clipping gives {_short(clipped[1])}.",
+        f"{call}: one SGD step moved the weights by {short(keras_update[1])} (second tensor); "
+        f"your clipping gives {short(clipped[1])}.",
     )
     passed(
         "one step of keras.optimizers.SGD(learning_rate=1, global_clipnorm=2) moves the "

@@ -17,15 +17,10 @@ import re
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks.engine import short_repr
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
 PAD, UNK, EOS = 0, 1, 2
-
-
-def _short(value, limit=120):
-    """repr(value), cut to `limit` characters so a message stays readable."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- exercise: word_vocab -----------------------------------------------------------
@@ -69,18 +64,18 @@ def check_word_vocab(build_word_vocab):
     """Check `build_word_vocab(tokens, max_words) -> (word_to_index, index_to_word)`."""
     __tracebackhide__ = True
     for description, tokens, max_words in WORD_VOCAB_CASES:
-        call = f"build_word_vocab({_short(tokens, 70)}, max_words={max_words})"
+        call = f"build_word_vocab({short_repr(tokens, 70)}, max_words={max_words})"
         given = list(tokens)
         result = run_student_code(build_word_vocab, given, max_words, what=call)
         expect(
             given == tokens,
-            f"{call} changed the token list it was given (it is now {_short(given)}). Count "
+            f"{call} changed the token list it was given (it is now {short_repr(given)}). Count "
             "with a dict or collections.Counter, and build new lists instead of editing `tokens`.",
         )
         expect(
             isinstance(result, (tuple, list)) and len(result) == 2,
             f"{call} should return a pair `(word_to_index, index_to_word)`, but it returned "
-            f"{type(result).__name__} {_short(result)}.",
+            f"{type(result).__name__} {short_repr(result)}.",
         )
         word_to_index, index_to_word = result
         _check_index_to_word(call, tokens, max_words, index_to_word)
@@ -232,8 +227,8 @@ def _as_number(call, result):
     array = np.asarray(result)
     expect(
         array.ndim == 0 and np.issubdtype(array.dtype, np.number),
-        f"{call} should return one number, got {type(result).__name__} {_short(result)}. Average "
-        "over every step of every sequence (np.mean of the whole array) before taking exp.",
+        f"{call} should return one number, got {type(result).__name__} {short_repr(result)}. "
+        "Average over every step of every sequence (np.mean of the whole array) before taking exp.",
     )
     return float(array)
 
@@ -410,7 +405,7 @@ def _call(sample, model, vocab, prefix, length, hint="", **options):
     expect(
         isinstance(text, str),
         f"{call} should return the generated text as a string, got {type(text).__name__} "
-        f"{_short(text)}. Turn the drawn indices into text with vocab.decode(indices).",
+        f"{short_repr(text)}. Turn the drawn indices into text with vocab.decode(indices).",
     )
     return call, text
 
@@ -503,7 +498,7 @@ def _check_greedy(sample, model, vocab):
         expect(
             text == "a" * 40,
             f"{call}: with τ = {tau} every draw should be the most likely token 'a' (ŷ('a') = "
-            f"0.5), so 'a' * 40; got {_short(text)}. {hint}",
+            f"0.5), so 'a' * 40; got {short_repr(text)}. {hint}",
         )
     passed("temperature 0 is greedy, and a tiny temperature (1e-4) gives the same")
 
@@ -531,8 +526,8 @@ def _check_negative_temperature(sample):
             "saying that temperature must be >= 0."
         ) from error
     raise CheckFailed(
-        f"{call} returned {_short(result)}; a negative temperature has no meaning, so it should "
-        "raise ValueError (e.g. `if temperature < 0: raise ValueError(...)`)."
+        f"{call} returned {short_repr(result)}; a negative temperature has no meaning, so it "
+        "should raise ValueError (e.g. `if temperature < 0: raise ValueError(...)`)."
     )
 
 

@@ -33,16 +33,27 @@ import numpy as np
 from lessons.checks import (
     CheckFailed,
     all_passed,
-    error_text,
     expect,
-    is_numpy_on_symbolic,
-    numpy_in_graph_message,
     passed,
     random_gate_weights,
     run_student_code,
 )
+from lessons.checks.engine import (
+    as_array,
+    check_traced,
+    kit_agrees,
+    make_cell,
+    run_in_keras,
+    set_weights,
+    short,
+)
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
+# The end of the message when Keras' traced run of the cell crashes.
+ADVICE = (
+    "use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on the tensors it passes in, and "
+    "return the new state and the list of new states"
+)
 FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
 
 
@@ -329,14 +340,6 @@ GRU_MISTAKES = [
 
 
 # --- shared pieces ----------------------------------------------------------------
-def _numpy(value):
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-
-
-def _short(array):
-    return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
-
-
 def _forced(weights, part, value):
     """The gate `part` forced to `value` (1 or 0): weights 0, bias ±FORCE."""
     w = dict(weights)
@@ -344,34 +347,6 @@ def _forced(weights, part, value):
     w[f"W_h{part}"] = np.zeros_like(w[f"W_h{part}"])
     w[f"b_{part}"] = np.full_like(w[f"b_{part}"], FORCE if value == 1 else -FORCE)
     return w
-
-
-def _make_cell(cell_class, units, input_dim, names):
-    """Instantiate and build the student's cell; say plainly what is missing."""
-    __tracebackhide__ = True
-    cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
-    run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
-    listed = ", ".join(names)
-    for name in names:
-        shape = (input_dim, units) if name.startswith("W_x") else (units,)
-        shape = (units, units) if name.startswith("W_h") else shape
-        weight = getattr(cell, name, None)
-        expect(
-            weight is not None,
-            f"The cell has no weight `{name}` after `build`. Keep the `build` method of the "
-            f"exercise as it was given: it creates {listed}.",
-        )
-        expect(
-            tuple(weight.shape) == shape,
-            f"`{name}` has shape {tuple(weight.shape)}; with {input_dim} input features and "
-            f"{units} units it should be {shape}. Keep the `build` method as it was given.",
-        )
-    return cell
-
-
-def _set_weights(cell, weights):
-    for name, value in weights.items():
-        getattr(cell, name).assign(np.asarray(value, dtype="float32"))
 
 
 def _step(cell, X, H_prev, call, names):
@@ -405,7 +380,7 @@ def _step(cell, X, H_prev, call, names):
             f"{len(new_states)} tensors.",
         )
         new_states = new_states[0]
-    output, new_state = _numpy(output), _numpy(new_states)
+    output, new_state = as_array(output), as_array(new_states)
     expected_shape = (X.shape[0], H_prev.shape[1])
     expect(
         output.shape != (1, *expected_shape),
@@ -422,47 +397,6 @@ def _step(cell, X, H_prev, call, names):
         new_state.shape == output.shape and np.allclose(new_state, output, atol=ATOL),
         f"{call}: the new state should be the output itself (return `{new}, [{new}]`), but the "
         "state you returned differs from the output.",
-    )
-
-
-def _call_name(cell, exercise):
-    """The student's `call` as the message names it, with its exercise (as the grader does)."""
-    return f"`{type(cell).__name__}.call` (exercise {exercise})"
-
-
-def _run_in_keras(fn, what, cell, exercise):
-    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words."""
-    __tracebackhide__ = True
-    try:
-        return fn()
-    except Exception as error:
-        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
-            raise CheckFailed(numpy_in_graph_message(_call_name(cell, exercise))) from None
-        if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-            ) from None
-        raise CheckFailed(
-            f"Your cell works when called directly but fails {what}: "
-            f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
-            "graph, on symbolic tensors: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on "
-            "the tensors it passes in, and return the new state and the list of new states."
-        ) from None
-
-
-def _check_traced(cell_class, names, exercise):
-    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
-    __tracebackhide__ = True
-    d, h = 3, 2
-    cell = _make_cell(cell_class, h, d, names)
-    model = keras.Sequential([keras.Input((None, d)), keras.layers.RNN(cell)])
-    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
-    X = np.zeros((2, 3, d), "float32")
-    _run_in_keras(
-        lambda: model.predict(X, verbose=0),
-        "inside a compiled model (model.predict)",
-        cell,
-        exercise,
     )
 
 
@@ -519,7 +453,7 @@ def _compare(test, got, want, case, weights, mistakes, where_to_look, names):
     where = (
         f"{test}: sequence {i} (length {case.lengths[i]}) first differs at time step t = {t + 1}."
     )
-    values = f"\nExpected {new} = {_short(right)},\ngot {_short(theirs)}."
+    values = f"\nExpected {new} = {short(right)},\ngot {short(theirs)}."
     if named:
         diagnosis = " It looks like " + named[0] + "".join(f" (Or: {m})" for m in named[1:])
     elif t > 0:
@@ -536,19 +470,20 @@ def _run_tests(cell, layer, case, tests, reference, mistakes, names, exercise, k
     """Each test: set its weights, run the student's cell in keras.layers.RNN, compare."""
     __tracebackhide__ = True
     for test, w, where_to_look, success in tests:
-        _set_weights(cell, w)
-        got = _numpy(
-            _run_in_keras(
+        set_weights(cell, w)
+        got = as_array(
+            run_in_keras(
                 lambda: layer(case.X, mask=case.mask, initial_state=[case.H_0]),
                 "inside keras.layers.RNN (padded sequences)",
                 cell,
                 exercise,
+                ADVICE,
             )
         )
         want = reference_sequence(reference, case.X, w, case.mask, case.H_0)
         if keras_twin is not None:  # the judge is Keras; NumPy must agree with it
             numpy_want, want = want, keras_twin(w, case)
-            assert np.allclose(want, numpy_want, atol=ATOL)
+            kit_agrees(np.allclose(want, numpy_want, atol=ATOL), "NumPy and Keras' GRU")
         start = f"Padded sequences in keras.layers.RNN from a given {names[2]}"
         _compare(f"{start}, {test}", got, want, case, w, mistakes, where_to_look, names)
         mistakes = _still_possible(mistakes, case, w, want)
@@ -559,24 +494,25 @@ def _check_compiled(cell_class, names, reference, rng, exercise):
     """The cell must also run in a compiled graph (model.predict), at another size."""
     __tracebackhide__ = True
     d, h, n, T = 5, 1, 3, 4
-    cell = _make_cell(cell_class, h, d, names)
+    cell = make_cell(cell_class, h, d, names)
     parts = sorted({name[-1] for name in names})
     weights = random_gate_weights(rng, d, h, parts)
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
     X = rng.normal(size=(n, T, d)).astype("float32")
-    got = _run_in_keras(
+    got = run_in_keras(
         lambda: model.predict(X, verbose=0),
         "inside a compiled model (model.predict)",
         cell,
         exercise,
+        ADVICE,
     )
     want = reference_sequence(reference, X, weights)[:, -1]
     expect(
         np.allclose(got, want, atol=ATOL),
         f"Inside a compiled model (model.predict) with d = {d} features and h = {h} unit, the "
-        f"final states should be {_short(want.ravel())}, got {_short(np.ravel(got))}.",
+        f"final states should be {short(want.ravel())}, got {short(np.ravel(got))}.",
     )
     passed(f"inside a compiled model (model.predict), with d = {d} and h = {h}")
 
@@ -593,9 +529,9 @@ def check_simplified_gru_call(cell_class):
     __tracebackhide__ = True
     rng = np.random.default_rng(404)
     d, h = 3, 4
-    cell = _make_cell(cell_class, h, d, SIMPLIFIED_NAMES)
+    cell = make_cell(cell_class, h, d, SIMPLIFIED_NAMES)
     weights = random_gate_weights(rng, d, h, "uc")
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     _step(
         cell,
         rng.normal(size=(2, d)),
@@ -603,7 +539,7 @@ def check_simplified_gru_call(cell_class):
         "cell(x_t, [c_prev])",
         SIMPLIFIED_STATE,
     )
-    _check_traced(cell_class, SIMPLIFIED_NAMES, "simplified_gru_call")
+    check_traced(make_cell(cell_class, 2, 3, SIMPLIFIED_NAMES), "simplified_gru_call", ADVICE)
     case = _Case(rng, d, h)
     layer = keras.layers.RNN(cell, return_sequences=True)
     tests = [
@@ -661,7 +597,7 @@ def _keras_gru_states(w, case, h):
         gru = keras.layers.GRU(h, return_sequences=True, reset_after=False)
         gru.build((None, None, case.X.shape[-1]))
         gru.set_weights([a.astype("float32") for a in keras_gru_weights(w)])
-        _KERAS_STATES[key] = _numpy(gru(case.X, mask=case.mask, initial_state=[case.H_0]))
+        _KERAS_STATES[key] = as_array(gru(case.X, mask=case.mask, initial_state=[case.H_0]))
     return _KERAS_STATES[key]
 
 
@@ -670,11 +606,11 @@ def check_gru_call(cell_class):
     __tracebackhide__ = True
     rng = np.random.default_rng(4004)
     d, h = 3, 4
-    cell = _make_cell(cell_class, h, d, GRU_NAMES)
+    cell = make_cell(cell_class, h, d, GRU_NAMES)
     weights = random_gate_weights(rng, d, h, "zrh")
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     _step(cell, rng.normal(size=(2, d)), rng.normal(size=(2, h)), "cell(X_t, [H_prev])", GRU_STATE)
-    _check_traced(cell_class, GRU_NAMES, "gru_call")
+    check_traced(make_cell(cell_class, 2, 3, GRU_NAMES), "gru_call", ADVICE)
     case = _Case(rng, d, h)
     layer = keras.layers.RNN(cell, return_sequences=True)
     tests = [

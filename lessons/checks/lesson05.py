@@ -30,17 +30,29 @@ import numpy as np
 from lessons.checks import (
     CheckFailed,
     all_passed,
-    error_text,
     expect,
-    is_numpy_on_symbolic,
-    numpy_in_graph_message,
     passed,
     random_gate_weights,
     run_student_code,
 )
+from lessons.checks.engine import (
+    as_array,
+    check_traced,
+    kit_agrees,
+    make_cell,
+    run_in_keras,
+    set_weights,
+    short,
+    weight_names,
+)
 from lessons.lstm import CoupledLSTMCell
 
 ATOL = 1e-5  # float32 arithmetic in the student's cell
+# The end of the message when Keras' traced run of the cell crashes.
+ADVICE = (
+    "use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on the tensors it passes in, and "
+    "give `state_size` as [units, units]"
+)
 FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
 LSTM_GATES = ("i", "f", "c", "o")  # Keras' order: kernel = [W_xi | W_xf | W_xc | W_xo]
 COUPLED_GATES = ("f", "c", "o")
@@ -370,14 +382,6 @@ COUPLED_MISTAKES = [
 
 
 # --- shared pieces ----------------------------------------------------------------
-def _numpy(value):
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-
-
-def _short(array):
-    return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
-
-
 def _forced(weights, **values):
     """Gates forced to 1 or 0, e.g. `_forced(w, f=0, o=1)`: their weights 0, bias ±FORCE."""
     w = dict(weights)
@@ -386,37 +390,6 @@ def _forced(weights, **values):
         w[f"W_h{g}"] = np.zeros_like(w[f"W_h{g}"])
         w[f"b_{g}"] = np.full_like(w[f"b_{g}"], FORCE if value == 1 else -FORCE)
     return w
-
-
-def _weight_names(gates):
-    return [f"{kind}{g}" for g in gates for kind in ("W_x", "W_h", "b_")]
-
-
-def _make_cell(cell_class, units, input_dim, gates):
-    """Instantiate and build the student's cell; say plainly what is missing."""
-    __tracebackhide__ = True
-    cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
-    run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
-    names = _weight_names(gates)
-    for name in names:
-        shape = {"W_x": (input_dim, units), "W_h": (units, units)}.get(name[:3], (units,))
-        weight = getattr(cell, name, None)
-        expect(
-            weight is not None,
-            f"The cell has no weight `{name}` after `build`. Keep the `build` method of the "
-            f"exercise as it was given: it creates {', '.join(names)}.",
-        )
-        expect(
-            tuple(weight.shape) == shape,
-            f"`{name}` has shape {tuple(weight.shape)}; with {input_dim} input features and "
-            f"{units} units it should be {shape}. Keep the `build` method as it was given.",
-        )
-    return cell
-
-
-def _set_weights(cell, weights):
-    for name, value in weights.items():
-        getattr(cell, name).assign(np.asarray(value, dtype="float32"))
 
 
 def _call_cell(cell, X, H_prev, C_prev, call):
@@ -454,7 +427,7 @@ def _call_cell(cell, X, H_prev, C_prev, call):
         )
         + ".",
     )
-    triple = [_numpy(output), _numpy(new_states[0]), _numpy(new_states[1])]
+    triple = [as_array(output), as_array(new_states[0]), as_array(new_states[1])]
     expected_shape = (X.shape[0], H_prev.shape[1])
     for name, value in zip(("the output", "the first new state", "the second new state"), triple):
         expect(
@@ -557,7 +530,7 @@ def _compare_steps(test, got, want, case, w, mistakes, where_to_look):
         f"{test}: sequence {i} first differs at time step t = {t + 1}, in {' and '.join(which)}."
     )
     k = WHAT.index(which[0])
-    values = f"\nExpected {_short(right[k])},\ngot      {_short(theirs[k])}."
+    values = f"\nExpected {short(right[k])},\ngot      {short(theirs[k])}."
     if named:  # the list is in order of likelihood: name the first that fits
         diagnosis = " It looks like " + named[0]
     elif t > 0:
@@ -574,7 +547,7 @@ def _run_step_tests(cell, case, tests, step, mistakes):
     """Each test: set its weights, step the student's cell by hand, compare every step."""
     __tracebackhide__ = True
     for test, w, where_to_look, success in tests:
-        _set_weights(cell, w)
+        set_weights(cell, w)
         got = _stepped(cell, case)
         want = _wanted(step, case, w)
         _compare_steps(test, got, want, case, w, mistakes, where_to_look)
@@ -582,64 +555,24 @@ def _run_step_tests(cell, case, tests, step, mistakes):
         passed(success)
 
 
-def _call_name(cell, exercise):
-    """The student's `call` as the message names it, with its exercise (as the grader does)."""
-    return f"`{type(cell).__name__}.call` (exercise {exercise})"
-
-
-def _run_in_keras(fn, what, cell, exercise):
-    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words."""
-    __tracebackhide__ = True
-    try:
-        return fn()
-    except Exception as error:
-        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
-            raise CheckFailed(numpy_in_graph_message(_call_name(cell, exercise))) from None
-        if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-            ) from None
-        raise CheckFailed(
-            f"Your cell works when called directly but fails {what}: "
-            f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
-            "graph, on symbolic tensors: use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on "
-            "the tensors it passes in, and give `state_size` as [units, units]."
-        ) from None
-
-
-def _check_traced(cell_class, gates, exercise):
-    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
-    __tracebackhide__ = True
-    d, h = 3, 2
-    cell = _make_cell(cell_class, h, d, gates)
-    model = keras.Sequential([keras.Input((None, d)), keras.layers.RNN(cell)])
-    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
-    X = np.zeros((2, 3, d), "float32")
-    _run_in_keras(
-        lambda: model.predict(X, verbose=0),
-        "inside a compiled model (model.predict)",
-        cell,
-        exercise,
-    )
-
-
 def _check_in_rnn(cell, w, case, twin, twin_name, step, exercise):
     """The cell inside keras.layers.RNN on a padded batch, against a twin layer and NumPy."""
     __tracebackhide__ = True
-    _set_weights(cell, w)
+    set_weights(cell, w)
     layer = keras.layers.RNN(cell, return_sequences=True, return_state=True)
-    result = _run_in_keras(
+    result = run_in_keras(
         lambda: layer(case.X, mask=case.mask, initial_state=[case.H_0, case.C_0]),
         "inside keras.layers.RNN (padded sequences)",
         cell,
         exercise,
+        ADVICE,
     )
-    got_H, _, got_C = (_numpy(r) for r in result)
+    got_H, _, got_C = (as_array(r) for r in result)
     want_H, want_C = twin(w, case)
     numpy_H, numpy_C = reference_sequence(step, case.X, w, case.mask, case.H_0, case.C_0)
     # The judges must agree among themselves before they judge the student.
-    assert np.allclose(want_H, numpy_H, atol=ATOL)
-    assert np.allclose(want_C, numpy_C[:, -1], atol=ATOL)
+    kit_agrees(np.allclose(want_H, numpy_H, atol=ATOL), "NumPy and Keras' LSTM: H")
+    kit_agrees(np.allclose(want_C, numpy_C[:, -1], atol=ATOL), "NumPy and Keras' LSTM: C")
     wrong = np.argwhere(~np.isclose(got_H, want_H, atol=ATOL).all(axis=-1))
     if len(wrong):
         i, t = map(int, wrong[np.argmin(wrong[:, 1])])
@@ -648,14 +581,14 @@ def _check_in_rnn(cell, w, case, twin, twin_name, step, exercise):
             f"Inside keras.layers.RNN (padded batch, from a given [H_0, C_0]) your cell differs "
             f"from {twin_name} at sequence {i} (length {case.lengths[i]}), first at time step "
             f"t = {t + 1}{' (a padded step)' if padded else ''}: expected H_t = "
-            f"{_short(want_H[i, t])}, got {_short(got_H[i, t])}. Called by hand it was right, so "
+            f"{short(want_H[i, t])}, got {short(got_H[i, t])}. Called by hand it was right, so "
             "look at what Keras relies on: `state_size = [units, units]`, the states read as "
             "states[0], states[1] and returned as [H_t, C_t]."
         )
     expect(
         np.allclose(got_C, want_C, atol=ATOL),
         f"Inside keras.layers.RNN the final cell state C_T differs from {twin_name}'s: expected "
-        f"{_short(want_C[0])}, got {_short(got_C[0])} (sequence 0). Return [H_t, C_t] as the "
+        f"{short(want_C[0])}, got {short(got_C[0])} (sequence 0). Return [H_t, C_t] as the "
         "new states.",
     )
     passed(
@@ -668,22 +601,23 @@ def _check_compiled(cell_class, gates, step, rng, exercise):
     """The cell must also run in a compiled graph (model.predict), at another size."""
     __tracebackhide__ = True
     d, h, n, T = 5, 1, 3, 4
-    cell = _make_cell(cell_class, h, d, gates)
+    cell = make_cell(cell_class, h, d, weight_names(gates))
     weights = random_gate_weights(rng, d, h, gates)
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     X = rng.normal(size=(n, T, d)).astype("float32")
-    got = _run_in_keras(
+    got = run_in_keras(
         lambda: model.predict(X, verbose=0),
         "inside a compiled model (model.predict)",
         cell,
         exercise,
+        ADVICE,
     )
     want = reference_sequence(step, X, weights)[0][:, -1]
     expect(
         np.allclose(got, want, atol=ATOL),
         f"Inside a compiled model (model.predict) with d = {d} features and h = {h} unit, the "
-        f"final H_T should be {_short(want.ravel())}, got {_short(np.ravel(got))}.",
+        f"final H_T should be {short(want.ravel())}, got {short(np.ravel(got))}.",
     )
     passed(f"inside a compiled model (model.predict), with d = {d} and h = {h}")
 
@@ -691,7 +625,7 @@ def _check_compiled(cell_class, gates, step, rng, exercise):
 def _first_call(cell, weights, rng, d, h):
     """One direct call with random weights: the structure of what comes back."""
     __tracebackhide__ = True
-    _set_weights(cell, weights)
+    set_weights(cell, weights)
     _call_cell(
         cell,
         rng.normal(size=(2, d)),
@@ -714,7 +648,7 @@ def _keras_lstm_states(w, case):
     lstm.build((None, None, case.X.shape[-1]))
     lstm.set_weights([a.astype("float32") for a in keras_lstm_weights(w)])
     H, _, C = lstm(case.X, mask=case.mask, initial_state=[case.H_0, case.C_0])
-    return _numpy(H), _numpy(C)
+    return as_array(H), as_array(C)
 
 
 def check_lstm_call(cell_class):
@@ -722,7 +656,7 @@ def check_lstm_call(cell_class):
     __tracebackhide__ = True
     rng = np.random.default_rng(505)
     d, h = 3, 4
-    cell = _make_cell(cell_class, h, d, LSTM_GATES)
+    cell = make_cell(cell_class, h, d, weight_names(LSTM_GATES))
     weights = random_gate_weights(rng, d, h, LSTM_GATES)
     _first_call(cell, weights, rng, d, h)
     case = _Case(rng, d, h)
@@ -773,7 +707,7 @@ def check_lstm_call(cell_class):
         ),
     ]
     _run_step_tests(cell, case, tests, reference_lstm_step, LSTM_MISTAKES)
-    _check_traced(cell_class, LSTM_GATES, "lstm_call")
+    check_traced(make_cell(cell_class, 2, 3, weight_names(LSTM_GATES)), "lstm_call", ADVICE)
     _check_in_rnn(
         cell,
         weights,
@@ -796,9 +730,9 @@ def _kit_coupled_states(w, case):
     h = w["b_f"].shape[-1]
     layer = keras.layers.RNN(CoupledLSTMCell(h), return_sequences=True, return_state=True)
     layer.build((None, None, case.X.shape[-1]))
-    _set_weights(layer.cell, w)
+    set_weights(layer.cell, w)
     H, _, C = layer(case.X, mask=case.mask, initial_state=[case.H_0, case.C_0])
-    return _numpy(H), _numpy(C)
+    return as_array(H), as_array(C)
 
 
 def check_coupled_lstm_call(cell_class):
@@ -806,7 +740,7 @@ def check_coupled_lstm_call(cell_class):
     __tracebackhide__ = True
     rng = np.random.default_rng(5005)
     d, h = 3, 4
-    cell = _make_cell(cell_class, h, d, COUPLED_GATES)
+    cell = make_cell(cell_class, h, d, weight_names(COUPLED_GATES))
     weights = random_gate_weights(rng, d, h, COUPLED_GATES)
     _first_call(cell, weights, rng, d, h)
     case = _Case(rng, d, h)
@@ -841,7 +775,9 @@ def check_coupled_lstm_call(cell_class):
         ),
     ]
     _run_step_tests(cell, case, tests, reference_coupled_step, COUPLED_MISTAKES)
-    _check_traced(cell_class, COUPLED_GATES, "coupled_lstm_call")
+    check_traced(
+        make_cell(cell_class, 2, 3, weight_names(COUPLED_GATES)), "coupled_lstm_call", ADVICE
+    )
     _check_in_rnn(
         cell,
         weights,
@@ -900,7 +836,7 @@ def _check_markers(call, values, markers, length):
     expect(
         binary,
         f"{call}: the marker feature x[..., 1] should hold only 0 and 1, got values such as "
-        f"{_short(np.unique(markers)[:6])}.",
+        f"{short(np.unique(markers)[:6])}.",
     )
     counts = markers.sum(axis=1)
     bad = np.flatnonzero(counts != 2)

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, error_text, expect, passed
+from lessons.checks.engine import as_array, kit_agrees, short
 from lessons.deep import StackedRNN
 from lessons.gru import GRUCell
 from lessons.lstm import LSTMCell
@@ -31,14 +32,6 @@ ATOL = 2e-5  # float32 arithmetic through a few layers
 
 
 # --- shared pieces ----------------------------------------------------------------------------
-def _numpy(value):
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-
-
-def _short(array):
-    return np.array2string(np.asarray(array), precision=4, suppress_small=True, max_line_width=90)
-
-
 def _run_student(fn, args, call, hint):
     """Call the student's function; a crash says what broke and where to look (`hint`)."""
     __tracebackhide__ = True
@@ -71,13 +64,6 @@ def _same(a, b):
     return a is not None and np.shape(a) == np.shape(b) and np.allclose(a, b, atol=ATOL)
 
 
-def _output_width(cell):
-    size = getattr(cell, "output_size", None)
-    if size is None:
-        size = cell.state_size[0] if isinstance(cell.state_size, (list, tuple)) else cell.state_size
-    return int(size)
-
-
 def _run_layer(layer, U, cache=None):
     """A `keras.layers.RNN` (return_sequences=True) on a float64 array, back as float64.
 
@@ -88,7 +74,7 @@ def _run_layer(layer, U, cache=None):
     key = (id(layer), U.shape, U.tobytes())
     if cache is not None and key in cache:
         return cache[key]
-    H = _numpy(layer(U))
+    H = as_array(layer(U))
     if cache is not None:
         cache[key] = H
     return H
@@ -173,7 +159,7 @@ def _simulate(cells, X, read="below", state="own"):
                 }[state]
                 below, new = cell(inputs, start)
                 states[j] = shared = _as_list(new)
-                below = _numpy(below).astype("float32")
+                below = as_array(below).astype("float32")
                 outputs[j].append(below)
     except Exception:  # a mistake that these widths or cells do not allow
         return None
@@ -252,8 +238,14 @@ def check_deep_rnn_forward(deep_rnn_forward):
         got = _run_student(deep_rnn_forward, (cells, X), call, FORWARD_HINT)
         want = reference_layers(cells, X)
         # The references must agree among themselves before they judge the student.
-        assert np.allclose(reference_stacked_cells(cells, X), want[-1], atol=ATOL)
-        assert all(_same(a, b) for a, b in zip(_simulate(cells, X), want))
+        kit_agrees(
+            np.allclose(reference_stacked_cells(cells, X), want[-1], atol=ATOL),
+            "NumPy and StackedRNNCells",
+        )
+        kit_agrees(
+            all(_same(a, b) for a, b in zip(_simulate(cells, X), want)),
+            "NumPy and Keras' RNN layers",
+        )
         _compare_layers(call, got, want, cells, X)
         passed(
             f"{description}: every layer's H^j at every step equals keras.layers.RNN layer by "
@@ -275,7 +267,7 @@ def _compare_layers(call, got, want, cells, X):
         f"{call} returned {len(got)} sequences; the stack has {L} layer(s), so return "
         "[H^1, ..., H^L], one per layer, bottom first (not X).",
     )
-    got = [_numpy(H) for H in got]
+    got = [as_array(H) for H in got]
     n, T = X.shape[:2]
     for j, (H, W) in enumerate(zip(got, want)):
         if H.shape == (T, n, W.shape[-1]) and T != n:
@@ -311,7 +303,7 @@ def _compare_layers(call, got, want, cells, X):
     )
     raise CheckFailed(
         f"{call}: layer {wrong + 1} of {L} first differs at time step t = {t + 1} (example "
-        f"{i}): expected {_short(want[wrong][i, t])}, got {_short(got[wrong][i, t])}. {below}"
+        f"{i}): expected {short(want[wrong][i, t])}, got {short(got[wrong][i, t])}. {below}"
     )
 
 
@@ -326,7 +318,7 @@ def _stack(rng, kind, d, units, connection):
 def _projection_matrices(stack):
     """P_j as NumPy matrices, None where P_j = I (the widths agree)."""
     return [
-        None if isinstance(p, keras.layers.Identity) else _numpy(p.kernel).astype("float32")
+        None if isinstance(p, keras.layers.Identity) else as_array(p.kernel).astype("float32")
         for p in stack.projections
     ]
 
@@ -423,7 +415,9 @@ def check_residual_stack(residual_stack):
         got = _run_skip_code(residual_stack, (list(layers), list(projections), X), call, d, units)
         cache = {}
         want = reference_residual(layers, projections, X, cache=cache)
-        assert np.allclose(_numpy(stack(X)), want, atol=ATOL)  # the references agree
+        kit_agrees(
+            np.allclose(as_array(stack(X)), want, atol=ATOL), "NumPy and the kit's StackedRNN"
+        )
         _compare_top(call, got, (n, T, units[-1]))
         if not np.allclose(got, want, atol=ATOL):
             for rule, mistake in RESIDUAL_MISTAKES.items():
@@ -477,7 +471,9 @@ def check_dense_stack(dense_stack):
         got = _run_skip_code(dense_stack, (list(layers), X), call, d, units, dense=True)
         cache = {}
         want, everything = reference_dense(layers, X, cache=cache)
-        assert np.allclose(_numpy(stack(X)), want, atol=ATOL)  # the references agree
+        kit_agrees(
+            np.allclose(as_array(stack(X)), want, atol=ATOL), "NumPy and the kit's StackedRNN"
+        )
         if got.shape == everything.shape and got.shape != want.shape:
             raise CheckFailed(
                 f"{call}: you returned [X, H^1, ..., H^L] concatenated, shape {got.shape}; "
@@ -508,7 +504,7 @@ def _run_skip_code(fn, args, call, d, units, dense=False):
             "Where U^j and H^j have different widths, projections[j] is a matrix P_j: "
             "the skip is ops.matmul(U, P), not U itself (only None means P_j = I)."
         )
-    return _numpy(_run_student(fn, args, call, hint))
+    return as_array(_run_student(fn, args, call, hint))
 
 
 def _compare_top(call, got, shape):
@@ -530,7 +526,7 @@ def _fail_with_step(call, got, want, rule):
     i, t = _first_step_that_differs(got, want)
     raise CheckFailed(
         f"{call}: H^L first differs at time step t = {t + 1} (example {i}): expected "
-        f"{_short(want[i, t])}, got {_short(got[i, t])}. Check {rule}."
+        f"{short(want[i, t])}, got {short(got[i, t])}. Check {rule}."
     )
 
 

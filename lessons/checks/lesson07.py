@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks.engine import as_array, short
 from lessons.gru import GRUCell
 from lessons.lstm import LSTMCell
 
@@ -63,25 +64,17 @@ def keras_bidirectional(cell_fwd, cell_bwd, X, mask):
     layer.build((None, None, X.shape[-1]))
     layer.forward_layer.cell.set_weights(cell_fwd.get_weights())  # Bidirectional re-made it
     layer.backward_layer.cell.set_weights(cell_bwd.get_weights())
-    return _numpy(layer(X, mask=mask))
+    return as_array(layer(X, mask=mask))
 
 
 def keras_rnn(cell, X, mask=None, go_backwards=False):
     """One direction with `keras.layers.RNN`, outputs in the order of the sequence."""
     layer = keras.layers.RNN(clone_cell(cell), return_sequences=True, go_backwards=go_backwards)
-    H = _numpy(layer(X, mask=mask))
+    H = as_array(layer(X, mask=mask))
     return H[:, ::-1] if go_backwards else H  # Keras returns a backward run in reading order
 
 
 # --- shared pieces ----------------------------------------------------------------
-def _numpy(value):
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-
-
-def _short(array):
-    return np.array2string(np.asarray(array), precision=3, suppress_small=True, max_line_width=90)
-
-
 def _padding_mask(lengths, T):
     return np.arange(T)[None, :] < np.asarray(lengths)[:, None]
 
@@ -154,8 +147,8 @@ def _check_one_reversal(reverse_padded, X, mask, what):
             raise CheckFailed(f"{call}: {mistake}")
     i = int(np.argwhere(~np.isclose(got, want).reshape(len(X), X.shape[1], -1).all(axis=-1))[0][0])
     raise CheckFailed(
-        f"{call}: row {i} (length {lengths[i]}) should be\n{_short(want[i])},\ngot\n"
-        f"{_short(got[i])}.\nIts first {lengths[i]} steps reversed, the padding after them "
+        f"{call}: row {i} (length {lengths[i]}) should be\n{short(want[i], 3)},\ngot\n"
+        f"{short(got[i], 3)}.\nIts first {lengths[i]} steps reversed, the padding after them "
         "unchanged."
     )
 
@@ -213,7 +206,7 @@ def _check_one_case(bidirectional_states, cell_fwd, cell_bwd, X, mask, what):
         np.array_equal(X, X_before),
         f"{call} changed X in place: reverse into a new array (reverse_padded returns one).",
     )
-    got = _numpy(got)
+    got = as_array(got)
     want = keras_bidirectional(cell_fwd, cell_bwd, X, mask)
     F, B = want[..., :h], want[..., h:]
     real = mask[..., None]
@@ -269,7 +262,7 @@ def _diagnose_directions(got, want, cell_fwd, cell_bwd, X, mask, call):
         raise CheckFailed(
             f"{call}: the forward half H_t[..., :h] should be →H_t, cell_fwd run from left to "
             f"right (run_rnn(cell_fwd, X, mask)). Sequence {i}, step {t}: expected "
-            f"{_short(F[i, t])}, got {_short(got[i, t, :h])}."
+            f"{short(F[i, t], 3)}, got {short(got[i, t, :h], 3)}."
         )
     rows_right = np.array(
         [np.allclose(got[i, :L, h:], B[i, :L], atol=ATOL) for i, L in enumerate(lengths)]
@@ -287,7 +280,7 @@ def _diagnose_directions(got, want, cell_fwd, cell_bwd, X, mask, call):
     raise CheckFailed(
         f"{call}: the backward half H_t[..., h:] should be ←H_t, cell_bwd run from the last "
         f"real step back to the first. Sequence {i} (length {lengths[i]}), step {t}: expected "
-        f"{_short(B[i, t])}, got {_short(got[i, t, h:])}."
+        f"{short(B[i, t], 3)}, got {short(got[i, t, h:], 3)}."
     )
 
 

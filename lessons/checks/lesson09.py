@@ -12,13 +12,9 @@ compared with a brute-force search over every (beam, token) pair and with the ru
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks.engine import short_repr
 
 PAD, UNK, EOS, BOS = 0, 1, 2, 3
-
-
-def _short(value, limit=160):
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _as_array(value, what):
@@ -31,7 +27,9 @@ def _as_array(value, what):
         try:
             return np.asarray(value)
         except Exception as error:
-            raise CheckFailed(f"{what} returned {_short(value)}, not an array: {error}") from None
+            raise CheckFailed(
+                f"{what} returned {short_repr(value, 160)}, not an array: {error}"
+            ) from None
 
 
 # --- exercise: teacher_forcing --------------------------------------------------------------
@@ -68,7 +66,8 @@ def check_teacher_forcing(shift_right):
         )
         expect(
             isinstance(result, (tuple, list)) and len(result) == 2,
-            f"{call} should return a pair (decoder_input, decoder_target), got {_short(result)}.",
+            f"{call} should return a pair (decoder_input, decoder_target), got "
+            f"{short_repr(result, 160)}.",
         )
         got_in, got_out = (_as_array(r, call) for r in result)
         want_in, want_out = reference_shift_right(targets, BOS, EOS)
@@ -164,9 +163,8 @@ def check_masked_loss(masked_cross_entropy):
         ("large logits (needs a stable log softmax)", *_loss_batch(rng, [4, 2], 4, scale=60.0)),
     ]
     for description, y, logits in cases:
-        call = (
-            f"masked_cross_entropy(y_true={_short(y.tolist(), 80)}, logits of shape {logits.shape})"
-        )
+        y_true = short_repr(y.tolist(), 80)
+        call = f"masked_cross_entropy(y_true={y_true}, logits of shape {logits.shape})"
         got = _loss_value(masked_cross_entropy, y, logits, call)
         want = reference_masked_loss(y, logits)
         if not np.isclose(got, want, rtol=1e-4, atol=1e-5):
@@ -313,7 +311,7 @@ def _beam_pairs(call, result):
     except Exception:
         raise CheckFailed(
             f"{call} should return a list of (beam, token, score) triples, best first; got "
-            f"{_short(result)}."
+            f"{short_repr(result, 160)}."
         ) from None
     return pairs
 

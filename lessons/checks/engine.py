@@ -1,0 +1,131 @@
+"""What the checks share: values in messages, and running a student's cell as Keras does.
+
+The diagnoses stay in each lesson's module; this is the plumbing under them:
+NumPy views of tensors, short printing, building a student's cell and setting
+its named weights, and running it inside `keras.layers.RNN` with a crash
+explained in plain words.
+"""
+
+import keras
+import numpy as np
+
+from lessons.checks import (
+    CheckFailed,
+    error_text,
+    expect,
+    is_numpy_on_symbolic,
+    numpy_in_graph_message,
+    run_student_code,
+)
+
+
+class KitError(RuntimeError):
+    """The kit's own references disagree: a bug in the kit, not in the student's code."""
+
+
+def kit_agrees(condition, what):
+    """Raise `KitError` unless `condition`: two of the kit's references must give one answer."""
+    if not condition:
+        raise KitError(
+            f"The kit's own references disagree ({what}). This is not your mistake: "
+            "tell your instructor."
+        )
+
+
+# --- values in messages ----------------------------------------------------------------
+def as_array(value):
+    """A tensor, array or list as a float64 NumPy array."""
+    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+
+
+def short(array, precision=4):
+    """An array printed in a few lines, small values as 0."""
+    return np.array2string(
+        np.asarray(array), precision=precision, suppress_small=True, max_line_width=90
+    )
+
+
+def short_repr(value, limit=120):
+    """repr(value), cut to `limit` characters so a message stays readable."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- a student's cell ------------------------------------------------------------------
+def weight_names(gates):
+    """W_xg, W_hg, b_g for each gate g, in that order."""
+    return [f"{kind}{g}" for g in gates for kind in ("W_x", "W_h", "b_")]
+
+
+def _listed(names):
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+
+def make_cell(cell_class, units, input_dim, names):
+    """Instantiate and build the student's cell; say plainly which named weight is missing."""
+    __tracebackhide__ = True
+    cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
+    run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
+    for name in names:
+        shape = {"W_x": (input_dim, units), "W_h": (units, units)}.get(name[:3], (units,))
+        weight = getattr(cell, name, None)
+        expect(
+            weight is not None,
+            f"The cell has no weight `{name}` after `build`. Keep the `build` method of the "
+            f"exercise as it was given: it creates {_listed(names)}.",
+        )
+        expect(
+            tuple(weight.shape) == shape,
+            f"`{name}` has shape {tuple(weight.shape)}; with {input_dim} input features and "
+            f"{units} units it should be {shape}. Keep the `build` method as it was given.",
+        )
+    return cell
+
+
+def set_weights(cell, weights):
+    """Assign each named weight (W_xh, b_z, ...) of `cell` from a dict of arrays."""
+    for name, value in weights.items():
+        getattr(cell, name).assign(np.asarray(value, dtype="float32"))
+
+
+def call_name(cell, exercise):
+    """The student's `call` as messages name it, with its exercise (as the grader does)."""
+    return f"`{type(cell).__name__}.call` (exercise {exercise})"
+
+
+def run_in_keras(fn, what, cell, exercise, advice):
+    """Run `fn()`, which makes Keras call the student's `cell`; explain a crash in plain words.
+
+    `advice` ends the message for a crash that is neither NumPy on a traced
+    tensor nor the exercise's stub, e.g. "return `H_t, [H_t]`".
+    """
+    __tracebackhide__ = True
+    try:
+        return fn()
+    except Exception as error:
+        if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
+            raise CheckFailed(numpy_in_graph_message(call_name(cell, exercise))) from None
+        if isinstance(error, NotImplementedError):
+            raise CheckFailed(
+                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
+            ) from None
+        raise CheckFailed(
+            f"Your cell works when called directly but fails {what}: "
+            f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
+            f"graph, on symbolic tensors: {advice}."
+        ) from None
+
+
+def check_traced(cell, exercise, advice, input_dim=3):
+    """Keras traces `call` on symbolic tensors in a compiled model: NumPy cannot run there."""
+    __tracebackhide__ = True
+    model = keras.Sequential([keras.Input((None, input_dim)), keras.layers.RNN(cell)])
+    model.compile(jit_compile=False)  # a traced graph is the test; XLA would only add time
+    X = np.zeros((2, 3, input_dim), "float32")
+    run_in_keras(
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        exercise,
+        advice,
+    )
