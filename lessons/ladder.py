@@ -152,9 +152,9 @@ def plot_curves(curves, path, length):
 
 LADDER_HELP = "train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem"
 LADDER_DESCRIPTION = (
-    "Train vanilla RNN -> GRU -> LSTM -> deep bidirectional LSTM, all built from the kit's "
-    "cells, on the adding problem, where memory matters; print a table and save a plot of the "
-    "validation curves."
+    "The ladder demo: train vanilla RNN -> GRU -> LSTM -> deep bidirectional LSTM, all built "
+    "from the kit's cells, on the adding problem, where memory matters; print a table and save "
+    "a plot of the validation curves."
 )
 
 

@@ -41,10 +41,10 @@ KIT = [REPO / "lessons", REPO / "instructor", REPO / "data"]
 # files holding a needle; /proc and /sys are skipped. A whole virtual environment takes
 # about a second once the page cache holds it.
 WALK = """
-import json, os, sys, time
+import json, os, sys
 job = json.loads(sys.argv[1])
 needles = [n.encode() for n in job["needles"]]
-started, read, hits = time.monotonic(), 0, []
+read, hits = 0, []
 for top in job["roots"]:
     for root, dirs, files in os.walk(top, followlinks=False):
         if root == "/":
@@ -60,7 +60,7 @@ for top in job["roots"]:
                 continue
             read += 1
             hits += [[path, i] for i, needle in enumerate(needles) if needle in text]
-print(json.dumps({"read": read, "hits": hits, "seconds": time.monotonic() - started}))
+print(json.dumps({"read": read, "hits": hits}))
 """
 
 
@@ -139,7 +139,6 @@ def test_a_sandboxed_child_reaches_no_copy_of_the_solution(planted, tmp_path):
     found = walk(command, ["/"], [planted["marker"], *planted["lines"]])
     assert found["hits"] == []
     assert found["read"] > 1000  # it did read the runtime: the standard library, the packages
-    assert found["seconds"] < 60
 
 
 def test_visible_paths_are_the_runtime_and_the_kit_only():

@@ -384,9 +384,10 @@ def test_apply_temperature_bad_probabilities():
 
 
 # --- sample ---------------------------------------------------------------------------------------
-def test_sample_passes_the_lessons_check(capsys):
-    checks.check_sample(text.sample)
-    assert "All checks passed for sample." in capsys.readouterr().out
+def test_the_lessons_check_refuses_the_kits_own_sample():
+    # The kit's sample is the answer to lesson 07's exercise, so it cannot pass as the student's.
+    with pytest.raises(checks.CheckFailed, match="must be your own code"):
+        checks.check_sample(text.sample)
 
 
 def test_sample_is_greedy_at_zero_and_repeats_with_a_seed():
