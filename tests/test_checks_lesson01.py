@@ -12,7 +12,6 @@ import importlib.util
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import lesson_source
@@ -20,31 +19,13 @@ import numpy as np
 import pytest
 from keras import ops
 
-from instructor.grade import judge, load_lesson
-from instructor.grading import error_value, plain, unplain
 from lessons import datasets
 from lessons.checks import CheckFailed, numpy_in_graph_message
 from lessons.checks import lesson01 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "01_vanilla_rnn.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
+ROOT = lesson_source.ROOT
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("01_vanilla_rnn")
 as_student_sees_it = lesson_source.as_student_sees_it
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
 
 
 # --- wrong cells ------------------------------------------------------------------------
@@ -134,51 +115,16 @@ NUMPY_CELLS = {  # what students write: (the solution's text, their text)
 }
 
 
-def numpy_cell(old, new):
-    """The notebook's namespace with the solution's cell, NumPy instead of keras.ops, as cell 7."""
-    source = exercise_cells()["rnn_cell_call"]
-    assert old in source
-    namespace = run_cells([])
-    exec(compile(source.replace(old, new), "<cell 7>", "exec"), namespace)
-    return namespace
-
-
-def probe(lesson, namespace, exercise, seed):
-    """The hidden test's result as the grader gets it (an exception becomes an error value)."""
-    try:
-        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
-    except Exception as error:
-        return error_value(error)
-
-
-def graded(namespace, exercise="rnn_cell_call", seed=3):
-    """(status, fraction, detail) of the hidden test, against the solution's reference."""
-    lesson = load_lesson(LESSON)
-    reference = probe(lesson, run_cells(exercise_cells().values()), exercise, seed)
-    return judge(lesson, exercise, probe(lesson, namespace, exercise, seed), reference)
-
-
-def one_step(cell_class, solution):
-    """H_t of a cell called directly (eagerly), with the weights of the solution's cell."""
-    cell, twin = cell_class(4), solution["MyRNNCell"](4)
-    cell.build((None, 3))
-    twin.build((None, 3))
-    for name in ("W_xh", "W_hh", "b_h"):
-        getattr(cell, name).assign(getattr(twin, name))
-    X, H = np.ones((2, 3), "float32"), np.full((2, 4), 0.5, "float32")
-    return ops.convert_to_numpy(cell(X, [H])[0]), ops.convert_to_numpy(twin(X, [H])[0])
-
-
 @pytest.mark.parametrize("old, new", NUMPY_CELLS.values(), ids=list(NUMPY_CELLS))
 def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(old, new, solution):
-    namespace = numpy_cell(old, new)
-    got, want = one_step(namespace["MyRNNCell"], solution)
+    namespace = lesson_source.with_replaced(LESSON, "rnn_cell_call", old, new)
+    got, want = lesson_source.one_step(namespace["MyRNNCell"], solution["MyRNNCell"], 1)
     np.testing.assert_allclose(got, want, atol=1e-6)  # right when called directly
     message = numpy_in_graph_message("`MyRNNCell.call` (exercise rnn_cell_call)")
     with pytest.raises(CheckFailed) as failure:
         checks.check_rnn_cell_call(namespace["MyRNNCell"])
     assert str(failure.value) == message
-    status, fraction, detail = graded(namespace)
+    status, fraction, detail = lesson_source.graded(LESSON, namespace, "rnn_cell_call")
     assert (status, fraction) == ("error", 0.0)
     found = re.fullmatch(rf"{re.escape(message.rstrip('.'))} \(cell 7, line (\d+)\)", detail)
     assert found, detail
@@ -187,9 +133,11 @@ def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(old, new
 
 
 def test_the_grader_gives_the_solution_full_marks_and_the_stub_missing():
-    assert graded(run_cells(exercise_cells().values()))[:2] == ("passed", 1.0)
+    assert lesson_source.graded(LESSON, run_cells(exercise_cells().values()), "rnn_cell_call")[
+        :2
+    ] == ("passed", 1.0)
     stub = run_cells([as_student_sees_it(exercise_cells()["rnn_cell_call"])])
-    assert graded(stub)[0] == "missing"
+    assert lesson_source.graded(LESSON, stub, "rnn_cell_call")[0] == "missing"
 
 
 def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):

@@ -5,8 +5,6 @@ on their own. Each wrong implementation must raise `CheckFailed` with a message
 that names the problem.
 """
 
-from pathlib import Path
-
 import lesson_source
 import numpy as np
 import pytest
@@ -14,25 +12,8 @@ import pytest
 from lessons.checks import CheckFailed
 from lessons.checks import lesson02 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "02_bptt.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("02_bptt")
 as_student_sees_it = lesson_source.as_student_sees_it
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
 
 
 def test_one_unwritten_function_of_two_is_named(solution):

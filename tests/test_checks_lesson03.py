@@ -7,7 +7,6 @@ make; each must raise `CheckFailed` with a message that names the problem.
 
 import collections
 import re
-from pathlib import Path
 
 import lesson_source
 import numpy as np
@@ -17,29 +16,12 @@ from lessons import text
 from lessons.checks import CheckFailed
 from lessons.checks import lesson03 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "03_language_models.py"
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("03_language_models")
 # What the notebook has imported by the time the exercise cells run.
 
 
 # --- the exercise cells of the lesson ------------------------------------------------
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
 as_student_sees_it = lesson_source.as_student_sees_it
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
-
-
-CHECKS = lesson_source.checks_of(LESSON)
 
 
 def test_library_agrees_with_the_reference_solutions(solution):

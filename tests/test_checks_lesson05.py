@@ -20,28 +20,12 @@ import pytest
 from keras import ops
 
 import lessons
-from instructor.grade import judge, load_lesson
-from instructor.grading import error_value, plain, unplain
 from lessons import datasets
 from lessons.checks import CheckFailed, numpy_in_graph_message
 from lessons.checks import lesson05 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "05_lstm.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
+ROOT = lesson_source.ROOT
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("05_lstm")
 
 
 def cell_with_call(exercise, call):
@@ -218,53 +202,17 @@ NUMPY_CELLS = {  # what students write: exercise -> (the solution's text, their 
 }
 
 
-def numpy_cell(exercise):
-    """The notebook's namespace with the solution's cell, NumPy instead of keras.ops, as cell 7."""
-    old, new = NUMPY_CELLS[exercise]
-    source = exercise_cells()[exercise]
-    assert old in source
-    namespace = run_cells([])
-    exec(compile(source.replace(old, new), "<cell 7>", "exec"), namespace)
-    return namespace
-
-
-def probe(lesson, namespace, exercise, seed):
-    """The hidden test's result as the grader gets it (an exception becomes an error value)."""
-    try:
-        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
-    except Exception as error:
-        return error_value(error)
-
-
-def graded(namespace, exercise, seed=3):
-    """(status, fraction, detail) of the hidden test, against the solution's reference."""
-    lesson = load_lesson(LESSON)
-    reference = probe(lesson, run_cells(exercise_cells().values()), exercise, seed)
-    return judge(lesson, exercise, probe(lesson, namespace, exercise, seed), reference)
-
-
-def one_step(cell_class, twin_class, num_states):
-    """The output of a cell called directly (eagerly), and of `twin_class` with its weights."""
-    cell, twin = cell_class(4), twin_class(4)
-    cell.build((None, 3))
-    twin.build((None, 3))
-    for mine, theirs in zip(cell.weights, twin.weights):
-        mine.assign(theirs)
-    X, states = np.ones((2, 3), "float32"), [np.full((2, 4), 0.5, "float32")] * num_states
-    return ops.convert_to_numpy(cell(X, states)[0]), ops.convert_to_numpy(twin(X, states)[0])
-
-
 @pytest.mark.parametrize("exercise", NUMPY_CELLS)
 def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(exercise, solution):
     name, check = CHECKS[exercise]
-    namespace = numpy_cell(exercise)
-    got, want = one_step(namespace[name], solution[name], 2)
+    namespace = lesson_source.with_replaced(LESSON, exercise, *NUMPY_CELLS[exercise])
+    got, want = lesson_source.one_step(namespace[name], solution[name], 2)
     np.testing.assert_allclose(got, want, atol=1e-6)  # right when called directly
     message = numpy_in_graph_message(f"`{name}.call` (exercise {exercise})")
     with pytest.raises(CheckFailed) as failure:
         check(namespace[name])
     assert str(failure.value) == message
-    status, fraction, detail = graded(namespace, exercise)
+    status, fraction, detail = lesson_source.graded(LESSON, namespace, exercise)
     assert (status, fraction) == ("error", 0.0)
     found = re.fullmatch(rf"{re.escape(message.rstrip('.'))} \(cell 7, line (\d+)\)", detail)
     assert found, detail
@@ -274,9 +222,12 @@ def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(exercise
 
 @pytest.mark.parametrize("exercise", NUMPY_CELLS)
 def test_the_grader_gives_the_solution_full_marks_and_the_stub_missing(exercise):
-    assert graded(run_cells(exercise_cells().values()), exercise)[:2] == ("passed", 1.0)
+    assert lesson_source.graded(LESSON, run_cells(exercise_cells().values()), exercise)[:2] == (
+        "passed",
+        1.0,
+    )
     stub = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
-    assert graded(stub, exercise)[0] == "missing"
+    assert lesson_source.graded(LESSON, stub, exercise)[0] == "missing"
 
 
 def test_a_plain_lstm_cell_is_not_a_coupled_one(solution):

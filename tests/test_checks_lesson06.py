@@ -5,8 +5,6 @@ their own (with the imports of the lesson's first code cell). The wrong implemen
 mistakes students make; each must raise `CheckFailed` with a message that names the problem.
 """
 
-from pathlib import Path
-
 import keras
 import lesson_source
 import numpy as np
@@ -14,32 +12,9 @@ import pytest
 from keras import ops
 
 import lessons
-from lessons.checks import CheckFailed
 from lessons.checks import lesson06 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "06_deep_rnn.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
-
-
-def assert_caught(check, function, words):
-    with pytest.raises(CheckFailed) as failure:
-        check(function)
-    for word in words:
-        assert word in str(failure.value), str(failure.value)
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("06_deep_rnn")
 
 
 # --- wrong stacked forward passes ------------------------------------------------------------
@@ -125,7 +100,7 @@ def _reference_forward(cells, X):
     ],
 )
 def test_wrong_stacked_forward_is_caught(function, words):
-    assert_caught(checks.check_deep_rnn_forward, function, words)
+    lesson_source.assert_caught(checks.check_deep_rnn_forward, function, words)
 
 
 # --- wrong residual stacks --------------------------------------------------------------------
@@ -205,7 +180,7 @@ def residual_adds_x_everywhere(rnn_layers, projections, X):
     ],
 )
 def test_wrong_residual_stack_is_caught(function, words):
-    assert_caught(checks.check_residual_stack, function, words)
+    lesson_source.assert_caught(checks.check_residual_stack, function, words)
 
 
 # --- wrong dense stacks -----------------------------------------------------------------------
@@ -255,7 +230,7 @@ def dense_concatenated_over_time(rnn_layers, X):
     ],
 )
 def test_wrong_dense_stack_is_caught(function, words):
-    assert_caught(checks.check_dense_stack, function, words)
+    lesson_source.assert_caught(checks.check_dense_stack, function, words)
 
 
 # --- the references ---------------------------------------------------------------------------

@@ -21,22 +21,8 @@ from lessons import datasets
 from lessons.checks import CheckFailed
 from lessons.checks import lesson07 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "07_bidirectional.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
+ROOT = lesson_source.ROOT
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("07_bidirectional")
 
 
 # --- reverse_padded ------------------------------------------------------------------------

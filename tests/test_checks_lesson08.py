@@ -6,40 +6,15 @@ mistakes students make; each must raise `CheckFailed` with a message that names 
 problem. Correct implementations written another way must pass.
 """
 
-from pathlib import Path
-
 import keras
 import lesson_source
 import numpy as np
 import pytest
 from keras import ops
 
-from lessons.checks import CheckFailed
 from lessons.checks import lesson08 as checks
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "08_regularization.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
-
-
-def assert_caught(check, function, words):
-    with pytest.raises(CheckFailed) as failure:
-        check(function)
-    for word in words:
-        assert word in str(failure.value), str(failure.value)
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("08_regularization")
 
 
 def assert_passes(check, function, capsys):
@@ -124,7 +99,7 @@ def masks_without_time(rng, batch, steps, units, rate, per_sequence):
     ],
 )
 def test_wrong_dropout_masks_are_caught(masks, words):
-    assert_caught(checks.check_dropout_masks, masks, words)
+    lesson_source.assert_caught(checks.check_dropout_masks, masks, words)
 
 
 def masks_from_binomial(rng, batch, steps, units, rate, per_sequence):
@@ -213,7 +188,7 @@ def zoneout_mixed_in_training(old, new, rate, training, seed=None):
     ],
 )
 def test_wrong_zoneout_is_caught(zoneout, words):
-    assert_caught(checks.check_zoneout, zoneout, words)
+    lesson_source.assert_caught(checks.check_zoneout, zoneout, words)
 
 
 def zoneout_binomial(old, new, rate, training, seed=None):
@@ -345,7 +320,7 @@ def penalty_needs_a_mask(H, mask, alpha, beta):
     ],
 )
 def test_wrong_ar_tar_penalty_is_caught(penalty, words):
-    assert_caught(checks.check_ar_tar_penalty, penalty, words)
+    lesson_source.assert_caught(checks.check_ar_tar_penalty, penalty, words)
 
 
 def penalty_with_numpy(H, mask, alpha, beta):
@@ -447,7 +422,7 @@ def stopping_losses_only(val_losses, patience):
     ],
 )
 def test_wrong_early_stopping_is_caught(stopping, words):
-    assert_caught(checks.check_early_stopping, stopping, words)
+    lesson_source.assert_caught(checks.check_early_stopping, stopping, words)
 
 
 def stopping_like_keras(val_losses, patience):

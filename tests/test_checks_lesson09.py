@@ -5,8 +5,6 @@ executed on their own. The wrong implementations are mistakes students make;
 each must raise `CheckFailed` with a message that names the problem.
 """
 
-from pathlib import Path
-
 import lesson_source
 import numpy as np
 import pytest
@@ -17,22 +15,7 @@ from lessons.checks import CheckFailed
 from lessons.checks import lesson09 as checks
 from lessons.text import CharVocab
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "solutions" / "09_seq2seq.py"
-CHECKS = lesson_source.checks_of(LESSON)
-
-
-def exercise_cells():
-    return lesson_source.exercise_cells(LESSON)
-
-
-def run_cells(sources):
-    return lesson_source.run_cells(LESSON, sources)
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return run_cells(exercise_cells().values())
+LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("09_seq2seq")
 
 
 def fails(check, fn, word):

@@ -27,10 +27,15 @@ def test_adding_problem_is_what_it_says(rng):
 
 
 @pytest.mark.parametrize(
-    "bad", [{"n": 0, "length": 5}, {"n": 3, "length": 1}, {"n": 3, "length": 2.5}]
+    "bad, error",
+    [
+        ({"n": 0, "length": 5}, ValueError),
+        ({"n": 3, "length": 1}, ValueError),
+        ({"n": 3, "length": 2.5}, TypeError),  # not an integer: a wrong type
+    ],
 )
-def test_adding_problem_rejects_bad_sizes(bad):
-    with pytest.raises(ValueError, match="`n`|`length`"):
+def test_adding_problem_rejects_bad_sizes(bad, error):
+    with pytest.raises(error, match="`n`|`length`"):
         adding_problem(**bad)
 
 
