@@ -10,7 +10,6 @@ check the movie-review sentences against what `data/README.md` says about them.
 
 import gzip
 import importlib.util
-import re
 from pathlib import Path
 
 import keras
@@ -21,7 +20,7 @@ from keras import ops
 
 import lessons
 from lessons import datasets
-from lessons.checks import CheckFailed, numpy_in_graph_message
+from lessons.checks import CheckFailed
 from lessons.checks import lesson05 as checks
 
 ROOT = lesson_source.ROOT
@@ -195,41 +194,7 @@ def test_wrong_coupled_cell_is_caught(call, words):
         assert word in str(failure.value)
 
 
-# --- NumPy in call: right when called directly, wrong inside keras.layers.RNN ----------------
-NUMPY_CELLS = {  # what students write: exercise -> (the solution's text, their text)
-    "lstm_call": ("H_t = O_t * ops.tanh(C_t)", "H_t = O_t * np.tanh(C_t)"),
-    "coupled_lstm_call": ("ops.matmul(", "np.dot("),
-}
-
-
-@pytest.mark.parametrize("exercise", NUMPY_CELLS)
-def test_a_cell_written_with_numpy_fails_the_check_and_the_grader_alike(exercise, solution):
-    name, check = CHECKS[exercise]
-    namespace = lesson_source.with_replaced(LESSON, exercise, *NUMPY_CELLS[exercise])
-    got, want = lesson_source.one_step(namespace[name], solution[name], 2)
-    np.testing.assert_allclose(got, want, atol=1e-6)  # right when called directly
-    message = numpy_in_graph_message(f"`{name}.call` (exercise {exercise})")
-    with pytest.raises(CheckFailed) as failure:
-        check(namespace[name])
-    assert str(failure.value) == message
-    status, fraction, detail = lesson_source.graded(LESSON, namespace, exercise)
-    assert (status, fraction) == ("error", 0.0)
-    found = re.fullmatch(rf"{re.escape(message.rstrip('.'))} \(cell 7, line (\d+)\)", detail)
-    assert found, detail
-    source = exercise_cells()[exercise].replace(*NUMPY_CELLS[exercise])
-    assert NUMPY_CELLS[exercise][1] in source.splitlines()[int(found.group(1)) - 1]
-
-
-@pytest.mark.parametrize("exercise", NUMPY_CELLS)
-def test_the_grader_gives_the_solution_full_marks_and_the_stub_missing(exercise):
-    assert lesson_source.graded(LESSON, run_cells(exercise_cells().values()), exercise)[:2] == (
-        "passed",
-        1.0,
-    )
-    stub = run_cells([lesson_source.as_student_sees_it(exercise_cells()[exercise])])
-    assert lesson_source.graded(LESSON, stub, exercise)[0] == "missing"
-
-
+# --- a cell whose structure is off -----------------------------------------------------------
 def test_a_plain_lstm_cell_is_not_a_coupled_one(solution):
     """A student who adds an input gate of their own fails (no W_xi exists: it crashes)."""
     with pytest.raises(CheckFailed, match="W_xi"):

@@ -21,11 +21,9 @@ def gate_weights(rng, gates, force=None):
 
     `force=(gate, 0 or 1)` pins that gate: σ(±40) is exactly 0 or 1 in float32.
     """
-    weights = {}
-    for g in gates:
-        weights[f"W_x{g}"] = rng.normal(0, 0.6, (D, H)).astype("float32")
-        weights[f"W_h{g}"] = rng.normal(0, 0.6, (H, H)).astype("float32")
-        weights[f"b_{g}"] = rng.normal(0, 0.5, H).astype("float32")
+    from lessons.checks import random_gate_weights  # the scales the students' checks use
+
+    weights = {k: v.astype("float32") for k, v in random_gate_weights(rng, D, H, gates).items()}
     if force is not None:
         gate, value = force
         weights[f"W_x{gate}"][:] = 0.0
