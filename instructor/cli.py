@@ -6,9 +6,13 @@ from pathlib import Path
 
 
 def _ladder(args):
-    from lessons.ladder import main_from_args
+    # Its own parser, built here: importing `lessons` loads TensorFlow (seconds), which
+    # the other commands, and `rnn-lessons --help`, do not need.
+    from lessons.ladder import LADDER_DESCRIPTION, add_arguments, main_from_args
 
-    return main_from_args(args)
+    parser = argparse.ArgumentParser(prog="rnn-lessons ladder", description=LADDER_DESCRIPTION)
+    add_arguments(parser)
+    return main_from_args(parser.parse_args(args.ladder_args))
 
 
 def _build(args):
@@ -58,16 +62,19 @@ def _release(args):
         return 2
 
 
+LADDER_HELP = "train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem"
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rnn-lessons", description="Recurrent networks from the slides' equations."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    from lessons.ladder import LADDER_DESCRIPTION, LADDER_HELP, add_arguments
-
-    ladder = commands.add_parser("ladder", help=LADDER_HELP, description=LADDER_DESCRIPTION)
-    add_arguments(ladder)
+    # Every word after `ladder` (--help included) goes to the ladder's own parser: no
+    # prefix character is an option here.
+    ladder = commands.add_parser("ladder", help=LADDER_HELP, add_help=False, prefix_chars="\0")
+    ladder.add_argument("ladder_args", nargs=argparse.REMAINDER)
     ladder.set_defaults(func=_ladder)
 
     build = commands.add_parser(

@@ -150,7 +150,6 @@ def plot_curves(curves, path, length):
     return os.path.abspath(path)
 
 
-LADDER_HELP = "train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem"
 LADDER_DESCRIPTION = (
     "The ladder demo: train vanilla RNN -> GRU -> LSTM -> deep bidirectional LSTM, all built "
     "from the kit's cells, on the adding problem, where memory matters; print a table and save "
