@@ -688,7 +688,8 @@ print(f"(greedy on {len(spellings)} test words, beam on the first {n_beam_words}
 
 # %% [markdown]
 # The published rows are the encoder-decoder LSTM results on CMUdict of Yao & Zweig (2015,
-# arXiv 1506.00196), as reported by the issue, not re-checked. Their split differs from ours:
+# arXiv 1506.00196), as quoted secondhand: we have not checked them against the paper. Their
+# split differs from ours:
 # they train on about 106,000 words of CMUdict's standard G2P split and test on about 12,000,
 # with stress removed as here, and train far longer; we train on a random
 # 40,000-word subset of our own 90 % by-word split for five epochs, so our numbers measure

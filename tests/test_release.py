@@ -7,6 +7,7 @@ the tests that change a project work on a copy of it, never on the repository.
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -154,6 +155,42 @@ def test_the_guard_reads_notebook_cells_and_holds_the_package_to_the_markers():
 
 
 # --- README, pyproject, links ------------------------------------------------------------------
+# Words of the people who build the course, not of the course. The one use that is the
+# course's own: a film review in lesson 00's table of sequence tasks.
+DEVELOPMENT_WORDS = re.compile(r"\b(issues?|tickets?|sessions?|todo|fixme)\b", re.IGNORECASE)
+COURSE_PHRASES = ('"not worth the ticket"',)
+
+
+def student_texts(released_files):
+    """{where: text} of everything students read: each notebook cell, each README."""
+    texts = {}
+    for path, data in released_files.items():
+        if path.endswith(".ipynb"):
+            notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+            for number, cell in enumerate(notebook.cells, 1):
+                texts[f"{path}, cell {number}"] = cell.source
+        elif Path(path).name.lower().startswith("readme"):
+            texts[path] = data.decode("utf-8")
+    return texts
+
+
+def test_no_development_word_reaches_a_student(released_files):
+    texts = student_texts(released_files)
+    assert sum(".ipynb" in where for where in texts) > 100 and "README.md" in texts
+    found = []
+    for where, text in texts.items():
+        for phrase in COURSE_PHRASES:
+            text = text.replace(phrase, "")
+        found += [f"{where}: {m.group()!r}" for m in DEVELOPMENT_WORDS.finditer(text)]
+    assert found == []
+
+
+def test_the_development_words_guard_catches_each_word():
+    for text in ("as reported by the issue", "see ticket 4", "in a later session", "TODO: x"):
+        assert DEVELOPMENT_WORDS.search(text), text
+    assert not DEVELOPMENT_WORDS.search("the tissue of the reissued text")
+
+
 def test_the_student_pyproject_installs_lessons_alone(released_files):
     student = tomllib.loads(released_files["pyproject.toml"].decode())
     assert student["project"]["version"] == VERSION
