@@ -44,9 +44,35 @@ def _grade(args):
             resume=args.resume,
             lesson=args.lesson,
             isolation=args.sandbox,
+            shard=args.shard,
+            seed=args.seed,
         )
     except (BuildError, GradeError, ValueError) as error:
         print(f"rnn-lessons grade: {error}", file=sys.stderr)
+        return 2
+
+
+def _merge(argv):
+    from instructor.build import BuildError, Project, find_project
+    from instructor.grade import GradeError
+    from instructor.shards import merge
+
+    parser = argparse.ArgumentParser(
+        prog="rnn-lessons grade merge",
+        description=(
+            "Merge the OUT_DIRs of `rnn-lessons grade --shard K/N` (all N of them) into one "
+            "grades.csv, gradebook.csv, feedback/ and a similarity report over the whole class."
+        ),
+    )
+    parser.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT_DIR")
+    parser.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
+    parser.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    args = parser.parse_args(argv)
+    try:
+        project = Project(args.root.resolve()) if args.root else find_project()
+        return merge(args.shards, args.out, project=project)
+    except (BuildError, GradeError, ValueError) as error:
+        print(f"rnn-lessons grade merge: {error}", file=sys.stderr)
         return 2
 
 
@@ -109,7 +135,9 @@ def build_parser():
         description=(
             "Grade SUBMISSIONS_DIR/<student>/<lesson>.ipynb with the grader's hidden tests, each "
             "notebook in a fresh sandboxed process; write OUT_DIR/grades.csv and one feedback "
-            "file per submission under OUT_DIR/feedback/. See README, 'For instructors'."
+            "file per submission under OUT_DIR/feedback/. See README, 'For instructors'. "
+            "`rnn-lessons grade merge SHARD_OUT_DIR... --out OUT_DIR` merges the shards of "
+            "--shard (a folder of submissions named merge: write ./merge)."
         ),
     )
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
@@ -130,6 +158,16 @@ def build_parser():
         choices=("auto", "bwrap", "user", "none"),
         default="auto",
         help="isolation: bubblewrap, the user nobody, or none (default: the best available)",
+    )
+    grade.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="grade only shard K of N of the class, by student (merge them with `grade merge`)",
+    )
+    grade.add_argument(
+        "--seed",
+        type=int,
+        help="the class's seed for the hidden inputs (default: fresh); --shard needs it",
     )
     grade.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
     grade.set_defaults(func=_grade)
@@ -159,6 +197,9 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["grade", "merge"]:
+        return _merge(argv[2:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -37,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from instructor import shards
 from instructor.feedback import error_text, render_feedback, write_feedback
 from instructor.grading import ERROR, compare, is_error, sandbox, unplain
 from instructor.reports import (
@@ -109,6 +110,7 @@ class Settings:
     memory_mb: int = 4096
     isolation: sandbox.Isolation = None
     scratch_root: Path = None
+    seed: int = None  # the class's seed (--seed); None: a fresh one per lesson and run
 
 
 # --- lessons ----------------------------------------------------------------------------
@@ -512,7 +514,7 @@ def _grade_pending(pending, lessons, state, out_dir, settings, project):
 
     needed = {s.lesson for s in pending if s.cells is not None}
     gradable = {n: g for n, g in lessons.items() if n in needed and isinstance(g, Lesson)}
-    seeds = {name: secrets.randbelow(2**31) for name in gradable}
+    seeds = {name: lesson_seed(settings.seed, name) for name in gradable}
     with concurrent.futures.ThreadPoolExecutor(max(1, settings.jobs)) as pool:
         try:
             # References first: a worker waits for its lesson's reference only after its own
@@ -534,6 +536,7 @@ def _grade_pending(pending, lessons, state, out_dir, settings, project):
                     "version": lesson_version(lessons, submission),
                     "rows": rows,
                     "feedback": write_feedback(out_dir, submission, feedback),
+                    **_similarity_input(submission),
                 }
                 write_outputs(out_dir, state, exercise_order(lessons))
                 score = sum(float(r["points"]) for r in rows)
@@ -545,6 +548,24 @@ def _grade_pending(pending, lessons, state, out_dir, settings, project):
             pool.shutdown(wait=False, cancel_futures=True)
             sandbox.kill_all()
             raise
+
+
+def _similarity_input(submission):
+    """What `grade merge` needs of a submission for the similarity report: its exercise cells."""
+    cells = submission.cells
+    return {
+        "student": submission.student,
+        "file": submission.path.name,
+        "lesson": submission.lesson,
+        "cells": None if cells is None else [c for c in cells if c["exercise"]],
+    }
+
+
+def lesson_seed(seed, lesson):
+    """The probes' seed for `lesson`: drawn fresh, or derived from the class's `seed`."""
+    if seed is None:
+        return secrets.randbelow(2**31)
+    return int.from_bytes(hashlib.sha256(f"{seed}/{lesson}".encode()).digest()[:4], "big") >> 1
 
 
 def exercise_order(lessons):
@@ -581,8 +602,22 @@ def grade(
     resume=False,
     lesson=None,
     isolation="auto",
+    shard=None,
+    seed=None,
 ):
-    """Grade every submission (of `lesson`, if given) into `out_dir`. Returns the exit status."""
+    """Grade every submission (of `lesson`, if given) into `out_dir`. Returns the exit status.
+
+    `shard`: "K/N" grades only the students of shard K of N (`instructor.shards`), and
+    needs `seed`, the class's seed, so that every shard draws the same hidden inputs.
+    """
+    part = shards.parse_shard(shard) if shard is not None else None  # (K, N), checked first
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"--seed must be an integer, not {seed!r}")
+    if part is not None and seed is None:
+        raise ValueError(
+            "--shard needs --seed S, the same S for every shard of the class, so that "
+            "all students get the same hidden inputs (e.g. --seed 20261203)"
+        )
     submissions_dir, out_dir = Path(submissions_dir).resolve(), Path(out_dir).resolve()
     _check_folders(submissions_dir, out_dir)
     sources = {p.stem: p for p in project.sources()}
@@ -597,6 +632,8 @@ def grade(
 
     found = [parse(s) for s in find_submissions(submissions_dir, out_dir)]
     found = newest_only(s for s in found if lesson is None or s.lesson == lesson)
+    if part is not None:
+        found = [s for s in found if shards.shard_of(s.student, part[1]) == part[0]]
     state = {"submissions": {}}
     if resume and (out_dir / STATE).is_file():
         try:
@@ -607,6 +644,9 @@ def grade(
             state = {"submissions": {}}
     known = {s.key for s in found}
     state["submissions"] = {k: v for k, v in state["submissions"].items() if k in known}
+    if part is not None:
+        state["shard"] = "{}/{}".format(*part)
+        state["seed_sha256"] = hashlib.sha256(str(seed).encode()).hexdigest()  # not the seed
 
     pending = [
         s
@@ -630,6 +670,7 @@ def grade(
         memory_mb=memory_mb,
         isolation=sandbox.choose(isolation, hidden),
         scratch_root=scratch_root,
+        seed=seed,
     )
     warning = "WARNING: " if settings.isolation.kind != "bwrap" else ""
     print(f"{warning}isolation: {settings.isolation.description}.", file=sys.stderr)
@@ -639,10 +680,16 @@ def grade(
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
     write_outputs(out_dir, state, exercise_order(lessons))
-    similarity(found, lessons, out_dir)
+    if part is None:
+        similarity(found, lessons, out_dir)
+        report = f"and the similarity report {out_dir / 'similarity.md'} (it never changes points)"
+    else:  # copies across shards count too: the report is written by `grade merge`
+        report = (
+            f"for shard {state['shard']}; `rnn-lessons grade merge` writes the similarity report"
+        )
     print(
         f"Wrote {out_dir / 'grades.csv'}, {out_dir / 'gradebook.csv'}, {out_dir / 'feedback'}/ "
-        f"and the similarity report {out_dir / 'similarity.md'} (it never changes points)."
+        f"{report}."
     )
     for line in summary(state, STATUSES):
         print(line)
