@@ -88,6 +88,27 @@ def _release(args):
         return 2
 
 
+def _autograder(args):
+    from instructor.autograder import write_zip
+    from instructor.build import BuildError, Project, find_project
+    from instructor.grade import GradeError
+
+    try:
+        project = Project(args.root.resolve()) if args.root else find_project()
+        return write_zip(
+            project,
+            args.lesson,
+            args.out_zip,
+            timeout=args.timeout,
+            memory_mb=args.memory_mb,
+            visibility=args.visibility,
+            force=args.force,
+        )
+    except (BuildError, GradeError, ValueError) as error:
+        print(f"rnn-lessons autograder: {error}", file=sys.stderr)
+        return 2
+
+
 LADDER_HELP = "train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem"
 
 
@@ -171,6 +192,36 @@ def build_parser():
     )
     grade.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
     grade.set_defaults(func=_grade)
+
+    autograder = commands.add_parser(
+        "autograder",
+        help="write a lesson's Gradescope autograder (a zip to upload)",
+        description=(
+            "Write OUT_ZIP, the autograder of LESSON in Gradescope's format: setup.sh installs "
+            "this kit at this version with its pinned dependencies; run_autograder grades the "
+            "uploaded notebook as `rnn-lessons grade` does (sandbox, hidden tests, feedback) "
+            "and writes results.json, one test per exercise."
+        ),
+    )
+    autograder.add_argument("lesson", metavar="LESSON", help="e.g. 04_gru")
+    autograder.add_argument("out_zip", type=Path, metavar="OUT_ZIP")
+    autograder.add_argument(
+        "--timeout", type=float, default=300, help="seconds per notebook (default 300)"
+    )
+    autograder.add_argument(
+        "--memory-mb", type=int, default=4096, help="memory per notebook in MB (default 4096)"
+    )
+    autograder.add_argument(
+        "--visibility",
+        default="visible",
+        help="when students see the results: visible (default), after_due_date, "
+        "after_published or hidden",
+    )
+    autograder.add_argument("--force", action="store_true", help="replace OUT_ZIP if it exists")
+    autograder.add_argument(
+        "--root", type=Path, help="the repository (default: found from the cwd)"
+    )
+    autograder.set_defaults(func=_autograder)
 
     release = commands.add_parser(
         "release",

@@ -42,6 +42,7 @@ from instructor.feedback import error_text, render_feedback, write_feedback
 from instructor.grading import ERROR, compare, is_error, sandbox, unplain
 from instructor.reports import (
     COLUMNS,
+    KIT_ROOT,
     STATE,
     similarity,
     summary,
@@ -64,6 +65,8 @@ STATUSES = (
 CELLS_SHARE = 0.8  # of --timeout for the cells; the rest is kept for the hidden tests
 RESULTS_LIMIT = 64 * 2**20  # bytes of results JSON read back from a child
 DETAIL_LIMIT = 500  # characters of detail in grades.csv; the feedback file has it all
+HIDDEN_MIN = 8  # characters: shorter lines of the hidden tests (`else:`, `return x`) tell nothing
+HIDDEN = "[a line of the hidden tests or the solution: not shown]"
 
 
 class GradeError(Exception):
@@ -82,6 +85,7 @@ class Lesson:
     probes: object  # the module instructor.grading.lessonNN
     version: str  # changes when the solution or the grader changes
     kit_answers: dict = dataclasses.field(default_factory=dict)  # exercise -> [dotted names]
+    hidden_lines: frozenset = frozenset()  # probe and solution lines no feedback may show
 
 
 @dataclasses.dataclass
@@ -136,7 +140,7 @@ def _grader_hash():
 def load_lesson(source):
     """The `Lesson` of `solutions/NN_topic.py`, or a string saying why it cannot be graded."""
     from instructor import kit_answers
-    from instructor.build import read_notebook
+    from instructor.build import read_notebook, solution_lines, strip_solutions
 
     notebook = read_notebook(source)
     declared = notebook.metadata.get("rnn_lessons", {}).get("exercises", {})
@@ -159,6 +163,16 @@ def load_lesson(source):
     if lacking:
         return f"the grader has no hidden test for exercise(s) {', '.join(lacking)}"
     version = hashlib.sha256((source.read_text() + _grader_hash()).encode()).hexdigest()
+    hidden = set()
+    for path in Path(probes.__file__).parent.glob("*.py"):  # the probes and what they share
+        hidden.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    for cell in notebook.cells:
+        hidden.update(solution_lines(cell.source))
+    public = {
+        line.strip()
+        for cell in notebook.cells
+        for line in strip_solutions(cell.source).splitlines()
+    }
     return Lesson(
         name=source.stem,
         exercises={name: float((declared[name] or {}).get("points", 1)) for name in order},
@@ -168,6 +182,7 @@ def load_lesson(source):
         probes=probes,
         version=version,
         kit_answers=kit_answers.declared(notebook),
+        hidden_lines=frozenset(line for line in hidden - public if len(line) >= HIDDEN_MIN),
     )
 
 
@@ -249,6 +264,8 @@ def _child_env(scratch):
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONDONTWRITEBYTECODE": "1",
         "LANG": "C.UTF-8",
+        # the kit the grader runs (a checkout, an autograder's copy), not another one installed
+        "PYTHONPATH": str(KIT_ROOT),
     }
     (scratch / "tmp").mkdir()
     return env
@@ -283,7 +300,7 @@ def run_child(cells, lesson, seed, settings, isolation, label):
             raise GradeError(f"could not start a child process: {error}") from error
         results = _read_results(scratch / "results.json")
         running = _read_small(scratch / "progress.txt", 20)
-        return outcome, results, _tail(scratch / "output.log"), running
+        return outcome, results, _tail(scratch / "output.log", lesson.hidden_lines), running
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -308,8 +325,12 @@ def _read_results(path):
     return results if ok and isinstance(results.get("probes"), dict) else None
 
 
-def _tail(path, lines=15, limit=64 * 1024):
-    """The last lines the child printed, for the feedback of a crash."""
+def _tail(path, hidden=frozenset(), lines=15, limit=64 * 1024):
+    """The last lines the child printed, for the feedback of a crash.
+
+    Student code can read the probes it runs beside and print them before it crashes:
+    a line of `hidden` (the probes', the solution's) is replaced by `HIDDEN`.
+    """
     try:
         with open(path, "rb") as file:
             file.seek(max(0, file.seek(0, io.SEEK_END) - limit))
@@ -320,7 +341,7 @@ def _tail(path, lines=15, limit=64 * 1024):
 
     text = "".join(c for c in text if c.isprintable() or c == "\n")
     kept = [line for line in text.splitlines() if not TF_LOG_LINE.match(line)]
-    return "\n".join(kept[-lines:])
+    return "\n".join(HIDDEN if line.strip() in hidden else line for line in kept[-lines:])
 
 
 def reference(lesson, seed, settings):
