@@ -4,10 +4,12 @@
 
 Runs the solution notebook of the lesson through the grader's child (sandboxed as
 `rnn-lessons grade` runs it, one at a time, on an otherwise idle machine) and
-prints, per run and as medians: the child's wall time, the time its cells took,
-the time its probes took, and the rest (interpreter start, imports before the
-first cell, the sandbox, writing the results). The reference run is the same
-child on the solution's exercise cells only.
+prints, per run and as medians, with every cell run (as the grader did before it
+skipped any) and as `rnn-lessons grade` runs it (the lesson's unchanged
+demonstrations skipped): the child's wall time, the time its cells took, the
+time its probes took, and the rest (interpreter start, imports before the first
+cell, the sandbox, writing the results). The reference run is the same child on
+the solution's context and exercise cells only.
 """
 
 import argparse
@@ -33,16 +35,22 @@ def main():
     scratch.chmod(0o711)
     settings = G.Settings(isolation=sandbox.choose("auto", [REPO, scratch]), scratch_root=scratch)
     print(f"isolation: {settings.isolation.kind}")
-    rows = {"notebook": [], "reference": []}
+    graded, skipped = G.demos.cells_to_run(submission.cells, lesson.demos, lesson.looked_up)
+    print(f"{len(submission.cells)} code cells; as graded, {len(skipped)} demonstrations skipped")
+    rows = {"every cell": [], "as graded": [], "reference": []}
     for _ in range(args.repeats):
         for kind in rows:
-            if kind == "notebook":
+            if kind == "every cell":  # how the grader ran a notebook before it skipped any
                 cells, isolation = submission.cells, settings.isolation
+            elif kind == "as graded":
+                cells, isolation = graded, settings.isolation
             else:
                 sources = [*lesson.context_cells, *lesson.solution_cells]
                 cells = [{"number": n, "source": s} for n, s in enumerate(sources, 1)]
                 isolation = settings.isolation
-            outcome, results, _, _ = G.run_child(cells, lesson, 1, settings, isolation, kind)
+            outcome, results, _, _ = G.run_child(
+                cells, lesson, 1, settings, isolation, kind.replace(" ", "-")
+            )
             seconds = results["seconds"]
             rest = outcome.seconds - seconds["cells"] - seconds["probes"]
             rows[kind].append((outcome.seconds, seconds["cells"], seconds["probes"], rest))

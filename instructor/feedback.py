@@ -49,6 +49,11 @@ def render_feedback(submission, lesson, sections, outcome, results, log, setting
         lines.append("")
     lines += ["## The notebook's run", ""]
     lines += _run_summary(outcome, results, log, settings)
+    if submission.skipped:
+        lines.append(
+            f"- Not run: {len(submission.skipped)} cell(s) of the lesson's own code, unchanged "
+            "(training runs, plots, tables); the hidden tests do not need them."
+        )
     lines += [
         "",
         "Points come only from the grader's hidden tests, run on fresh inputs after the "

@@ -26,7 +26,6 @@ import concurrent.futures
 import dataclasses
 import hashlib
 import importlib
-import io
 import json
 import os
 import secrets
@@ -37,9 +36,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from instructor import shards
+from instructor import child_output, shards
 from instructor.feedback import error_text, render_feedback, write_feedback
-from instructor.grading import ERROR, compare, is_error, sandbox, unplain
+from instructor.grading import ERROR, compare, demos, is_error, sandbox, unplain
 from instructor.reports import (
     COLUMNS,
     KIT_ROOT,
@@ -63,10 +62,8 @@ STATUSES = (
     "uses-kit-answer",  # it calls, subclasses or wraps the kit's own answer: 0 points
 )
 CELLS_SHARE = 0.8  # of --timeout for the cells; the rest is kept for the hidden tests
-RESULTS_LIMIT = 64 * 2**20  # bytes of results JSON read back from a child
 DETAIL_LIMIT = 500  # characters of detail in grades.csv; the feedback file has it all
 HIDDEN_MIN = 8  # characters: shorter lines of the hidden tests (`else:`, `return x`) tell nothing
-HIDDEN = "[a line of the hidden tests or the solution: not shown]"
 
 
 class GradeError(Exception):
@@ -86,6 +83,8 @@ class Lesson:
     version: str  # changes when the solution or the grader changes
     kit_answers: dict = dataclasses.field(default_factory=dict)  # exercise -> [dotted names]
     hidden_lines: frozenset = frozenset()  # probe and solution lines no feedback may show
+    demos: frozenset = frozenset()  # the release's other cells: skipped if nothing needs them
+    looked_up: frozenset = frozenset()  # what the exercise cells bind: the probes' names
 
 
 @dataclasses.dataclass
@@ -97,6 +96,7 @@ class Submission:
     cells: list = None  # [{"number": n, "source": ..., "exercise": name or None}], None if invalid
     problem: str = ""  # why the file is not a notebook
     others: list = dataclasses.field(default_factory=list)  # older files of the same lesson
+    skipped: list = dataclasses.field(default_factory=list)  # demonstration cells not run
 
     @property
     def key(self):
@@ -140,7 +140,7 @@ def _grader_hash():
 def load_lesson(source):
     """The `Lesson` of `solutions/NN_topic.py`, or a string saying why it cannot be graded."""
     from instructor import kit_answers
-    from instructor.build import read_notebook, solution_lines, strip_solutions
+    from instructor.build import SETUP_TAG, read_notebook, solution_lines, strip_solutions
 
     notebook = read_notebook(source)
     declared = notebook.metadata.get("rnn_lessons", {}).get("exercises", {})
@@ -183,6 +183,8 @@ def load_lesson(source):
         version=version,
         kit_answers=kit_answers.declared(notebook),
         hidden_lines=frozenset(line for line in hidden - public if len(line) >= HIDDEN_MIN),
+        demos=demos.demonstrations(notebook, SETUP_TAG),
+        looked_up=demos.bound_by(cells.values()),
     )
 
 
@@ -298,50 +300,12 @@ def run_child(cells, lesson, seed, settings, isolation, label):
             )
         except OSError as error:  # the grader's machine, not the student: stop
             raise GradeError(f"could not start a child process: {error}") from error
-        results = _read_results(scratch / "results.json")
-        running = _read_small(scratch / "progress.txt", 20)
-        return outcome, results, _tail(scratch / "output.log", lesson.hidden_lines), running
+        results = child_output.results(scratch / "results.json")
+        running = child_output.small(scratch / "progress.txt", 20)
+        log = child_output.tail(scratch / "output.log", lesson.hidden_lines)
+        return outcome, results, log, running
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _read_small(path, limit):
-    try:
-        with open(path, "rb") as file:
-            return file.read(limit).decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
-
-
-def _read_results(path):
-    """The child's results, or None if it left none (or something that is not its results)."""
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > RESULTS_LIMIT:
-            return None
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    ok = isinstance(results, dict) and results.get("complete") is True
-    return results if ok and isinstance(results.get("probes"), dict) else None
-
-
-def _tail(path, hidden=frozenset(), lines=15, limit=64 * 1024):
-    """The last lines the child printed, for the feedback of a crash.
-
-    Student code can read the probes it runs beside and print them before it crashes:
-    a line of `hidden` (the probes', the solution's) is replaced by `HIDDEN`.
-    """
-    try:
-        with open(path, "rb") as file:
-            file.seek(max(0, file.seek(0, io.SEEK_END) - limit))
-            text = file.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    from instructor.build import TF_LOG_LINE
-
-    text = "".join(c for c in text if c.isprintable() or c == "\n")
-    kept = [line for line in text.splitlines() if not TF_LOG_LINE.match(line)]
-    return "\n".join(HIDDEN if line.strip() in hidden else line for line in kept[-lines:])
 
 
 def reference(lesson, seed, settings):
@@ -431,8 +395,9 @@ def _process_problem(outcome, results, running, settings):
 
 def grade_submission(submission, lesson, want, seed, settings):
     """Run and judge one submission against `want`, the future reference: (rows, feedback)."""
+    cells, submission.skipped = demos.cells_to_run(submission.cells, lesson.demos, lesson.looked_up)
     outcome, results, log, running = run_child(
-        submission.cells, lesson, seed, settings, settings.isolation, "submission"
+        cells, lesson, seed, settings, settings.isolation, "submission"
     )
     want = want.result()  # the reference's future: computed meanwhile in another worker
     try:

@@ -26,6 +26,7 @@ from class_builder import (
     OWN_VOCAB,
     RENAMED_VOCAB,
     UNREADABLE_VOCAB,
+    exercise_index,
     read,
     with_bug,
     with_cell,
@@ -126,6 +127,16 @@ def submissions_folder(root, out_dir, port):
     nbformat.write(with_bug(leo, "encode_name", KIT_ENCODE), root / "leo" / f"{LESSON}.ipynb")
     (root / "olga").mkdir()
     nbformat.write(with_bug(blank, "char_vocab", RENAMED_VOCAB), root / "olga" / f"{LESSON}.ipynb")
+    # mia's answer reads `names`, made by a demonstration cell the grader would otherwise skip
+    (root / "mia").mkdir()
+    mia = with_solution_of(blank, "encode_name")
+    at = exercise_index(mia, "encode_name")
+    mia.cells[at].source = mia.cells[at].source.replace(
+        "def encode_name(name, char_to_index):\n",
+        "def encode_name(name, char_to_index):\n    assert names, 'the names loaded above'\n",
+    )
+    assert "assert names" in mia.cells[at].source
+    nbformat.write(mia, root / "mia" / f"{LESSON}.ipynb")
     (root / "heidi").mkdir()
     (root / "heidi" / f"{LESSON}.ipynb").write_text('{"cells": [ not json')
     dave = outputs_kept_code_blanked()
@@ -224,6 +235,14 @@ def test_a_partial_answer_scores_exactly_the_exercise_done(graded):
     assert points(graded, "carol") == 2
 
 
+def test_unchanged_demonstrations_are_skipped_unless_the_students_code_needs_one(graded):
+    feedback = (graded["out"] / "feedback" / "alice" / f"{LESSON}.md").read_text()
+    assert "Not run: 14 cell(s) of the lesson's own code, unchanged" in feedback
+    assert statuses(graded, "mia")["encode_name"] == "passed"  # its demonstration ran
+    mia = (graded["out"] / "feedback" / "mia" / f"{LESSON}.md").read_text()
+    assert "Not run: 13 cell(s)" in mia
+
+
 def test_stored_outputs_count_for_nothing(graded):
     # dave hands in the solution's outputs ("All checks passed") with the code blanked;
     # his tampering cell (when there is a sandbox) tries to steal the other two exercises
@@ -277,7 +296,7 @@ def test_the_sandbox_hides_the_solutions_and_the_network(graded):
 def test_the_submitted_files_are_never_modified(graded):
     files = {f: v for f, v in graded["after"].items() if graded["submissions"] in f.parents}
     assert files == {f: v for f, v in graded["before"].items() if f in files}
-    assert len(files) == 13
+    assert len(files) == 14
 
 
 def test_feedback_says_what_passed_what_failed_and_why(graded):

@@ -29,7 +29,7 @@ import time
 import traceback
 
 from instructor import grading
-from instructor.grading import error_value, plain
+from instructor.grading import demos, error_value, plain
 from lessons.checks import tripwire
 
 AUTHORITY = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ""),)
@@ -67,19 +67,6 @@ class _NoIPython:
     run_line_magic = run_cell_magic = system = getoutput = _skip
 
 
-def _transformer():
-    """IPython's own translation of `%magic` and `!command` lines, or commenting them out."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell
-    except ImportError:
-        return lambda source: "\n".join(
-            "# " + line if line.lstrip().startswith(("%", "!")) else line
-            for line in source.splitlines()
-        )
-
-
 def _namespace(shell):
     namespace = {"__name__": "__main__", "get_ipython": lambda: shell}
     try:
@@ -106,7 +93,7 @@ def _close_figures():
 
 def run_cells(cells, namespace, deadline, progress):
     """Run the cells in order until `deadline` (time.time()); returns (errors, stopped)."""
-    transform = _transformer()
+    transform = demos.ipython_to_python()
     errors, stopped = [], None
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(deadline - time.time(), 0.01))
