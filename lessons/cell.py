@@ -182,7 +182,7 @@ class RecurrentCell(Layer, DropoutRNNCell):
         return X_t, H_prev
 
     def get_initial_state(self, batch_size=None):
-        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        sizes = _as_list(self.state_size)
         return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
 
     # --- looking inside --------------------------------------------------------
@@ -255,7 +255,7 @@ class CellWrapper(Layer, DropoutRNNCell):
     def get_initial_state(self, batch_size=None):
         if hasattr(self.cell, "get_initial_state"):
             return self.cell.get_initial_state(batch_size=batch_size)
-        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        sizes = _as_list(self.cell.state_size)
         return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
 
     # `keras.layers.RNN` sets up (and clears) the per-sequence dropout masks of
@@ -284,3 +284,68 @@ class CellWrapper(Layer, DropoutRNNCell):
         config = dict(config)
         cell = keras.saving.deserialize_keras_object(config.pop("cell"))
         return cls(cell, **config)
+
+
+class NoisyCellWrapper(CellWrapper):
+    """Base of the wrappers that draw fresh noise at every step (`Zoneout`, `PerStepDropout`).
+
+    Fresh noise needs a seed that moves with the step. TensorFlow's and
+    PyTorch's loops let the wrapper's `SeedGenerator` advance inside the
+    loop; JAX's `keras.layers.RNN` is a `lax.scan`, traced once in a stateless
+    scope, where it cannot: every step (and every call) would repeat one mask.
+    So the wrapper carries one state more than its cell, after the cell's:
+    t, shape `(batch, 1)`, the number of real steps each example has taken.
+    On JAX it draws one key per sequence where `keras.layers.RNN` draws the
+    dropout masks, before the loop, and a step's i-th draw uses::
+
+        key_{t,i} = fold_in(fold_in(key, Σ_batch t), i)
+
+    Padding freezes an example's t, but the sum over the batch grows at every
+    step where any example is real, so no key repeats within a sequence.
+    Subclasses draw with `self.seed_at(steps, i)`.
+    """
+
+    def __init__(self, cell, **kwargs):
+        super().__init__(cell, **kwargs)
+        self._sequence_key = None
+
+    @property
+    def state_size(self):
+        return [*_as_list(self.cell.state_size), 1]
+
+    def split(self, states):
+        """`(the cell's states, t)` from the wrapper's states.
+
+        A direct call with the cell's states alone (no t) counts from zero.
+        """
+        states = _as_list(states)
+        if len(states) == state_count(self.cell):
+            return states, ops.zeros_like(states[0][:, :1])
+        *states, steps = states
+        return states, steps
+
+    def get_initial_state(self, batch_size=None):
+        states = super().get_initial_state(batch_size=batch_size)
+        return [*_as_list(states), ops.zeros((batch_size, 1), dtype=self.compute_dtype)]
+
+    def seed_at(self, steps, draw):
+        """The seed of this step's `draw`-th random tensor (see the class docstring)."""
+        if self._sequence_key is None:  # not on JAX, or called outside keras.layers.RNN
+            return self.seed_generator
+        import jax  # only here: the other backends never come this way
+
+        step = ops.cast(ops.sum(steps), "uint32")
+        return jax.random.fold_in(jax.random.fold_in(self._sequence_key, step), draw)
+
+    def get_dropout_mask(self, step_input):
+        if keras.backend.backend() == "jax":
+            self._sequence_key = self.seed_generator.next()
+        return super().get_dropout_mask(step_input)
+
+    def reset_dropout_mask(self):
+        self._sequence_key = None
+        super().reset_dropout_mask()
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]

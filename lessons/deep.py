@@ -30,7 +30,7 @@ from lessons.arguments import (
     check_seed,
     check_units,
 )
-from lessons.cell import CellWrapper, state_count
+from lessons.cell import NoisyCellWrapper, state_count
 from lessons.gru import GRUCell
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
 from lessons.rnn import SimpleRNNCell
@@ -87,7 +87,7 @@ def _check_cell(cell):
 
 # --- zoneout ------------------------------------------------------------------------------
 @keras.saving.register_keras_serializable(package="lessons")
-class Zoneout(CellWrapper):
+class Zoneout(NoisyCellWrapper):
     """Zoneout (Krueger et al., 2016): units keep their old value by chance.
 
     Wraps a cell. At every time step a coin with probability p (the `rate`)
@@ -100,7 +100,9 @@ class Zoneout(CellWrapper):
 
     This is applied to every state the cell carries: H_t for the RNN and the
     GRU, H_t and C_t for the LSTMs, each state with a mask of its own. The
-    step's output is the zoned-out H_t (the first state).
+    step's output is the zoned-out H_t (the first state). The wrapper keeps
+    one state more than its cell, last: the step count, so that the masks are
+    fresh on every backend (see `lessons.cell.NoisyCellWrapper`).
 
     Dropout sets a unit to zero; zoneout sets it to its previous value, like
     a GRU whose update gate Z_t happens to be 1. A kept unit passes both its
@@ -148,19 +150,25 @@ class Zoneout(CellWrapper):
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
 
     def call(self, inputs, states, training=False):
-        old = list(states) if isinstance(states, (list, tuple)) else [states]
+        old, steps = self.split(states)
         _, new = self.step(inputs, old, training)  # the output is the zoned-out H_t
-        states = [self.zone(o, n, p, training) for o, n, p in zip(old, new, self.rates)]
-        return states[0], states
+        states = [
+            self.zone(o, n, p, training, seed=self.seed_at(steps, i))
+            for i, (o, n, p) in enumerate(zip(old, new, self.rates))
+        ]
+        return states[0], [*states, steps + 1.0]
 
-    def zone(self, old, new, rate, training):
+    def zone(self, old, new, rate, training, seed=None):
         """S_t from S_{t-1} (`old`) and S̃_t (`new`) for one state."""
         if rate == 0.0:
             return new
         if not training:
             return rate * old + (1.0 - rate) * new
-        keep = keras.random.uniform(ops.shape(new), seed=self.seed_generator) < rate  # D_t
-        return ops.where(keep, old, new)
+        keep = (
+            keras.random.uniform(ops.shape(new), seed=self.seed_generator if seed is None else seed)
+            < rate
+        )
+        return ops.where(keep, old, new)  # D_t = keep
 
     def get_config(self):
         config = {

@@ -19,11 +19,11 @@ from keras import ops
 from keras.layers import Layer
 
 from lessons.arguments import check_number, check_rate
-from lessons.cell import CellWrapper
+from lessons.cell import NoisyCellWrapper
 
 
 @keras.saving.register_keras_serializable(package="lessons")
-class PerStepDropout(CellWrapper):
+class PerStepDropout(NoisyCellWrapper):
     """Dropout with a fresh mask at every time step ("naive" dropout).
 
     Wraps a cell. During training, at every step t, new Bernoulli masks drop
@@ -58,7 +58,8 @@ class PerStepDropout(CellWrapper):
         training: Drop (True) or pass everything through (False).
 
     Returns:
-        `(H_t, states_t)`, as the wrapped cell's.
+        `(H_t, states_t)`: the wrapped cell's, and last the step count that
+        keeps the masks fresh on every backend (`lessons.cell.NoisyCellWrapper`).
 
     Example:
 
@@ -76,16 +77,17 @@ class PerStepDropout(CellWrapper):
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
 
     def call(self, inputs, states, training=False):
-        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        states, steps = self.split(states)
         if training:
-            inputs = self.drop(inputs, self.dropout)
-            states[0] = self.drop(states[0], self.recurrent_dropout)
-        return self.step(inputs, states, training)
+            inputs = self.drop(inputs, self.dropout, self.seed_at(steps, 0))
+            states[0] = self.drop(states[0], self.recurrent_dropout, self.seed_at(steps, 1))
+        output, states = self.step(inputs, states, training)
+        return output, [*states, steps + 1.0]
 
-    def drop(self, x, rate):
+    def drop(self, x, rate, seed=None):
         if rate == 0.0:
             return x
-        return keras.random.dropout(x, rate, seed=self.seed_generator)
+        return keras.random.dropout(x, rate, seed=self.seed_generator if seed is None else seed)
 
     def get_config(self):
         config = {

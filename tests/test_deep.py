@@ -217,7 +217,10 @@ def test_output_shapes_symbolic(connection, bidirectional, merge_mode, width):
 # --- zoneout ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind, rate", [("gru", 0.3), ("lstm", [0.2, 0.7])])
 def test_zoneout_at_inference_is_the_expectation(kind, rate, rng):
-    """S_t = p S_{t-1} + (1 - p) S~_t for every state; masked steps keep the state."""
+    """S_t = p S_{t-1} + (1 - p) S~_t for every state; masked steps keep the state.
+
+    The last state returned is the wrapper's step count: each example's real steps.
+    """
     make, step, n_states = KINDS[kind]
     cell = make(5)
     layer = keras.layers.RNN(lessons.Zoneout(cell, rate), return_sequences=True, return_state=True)
@@ -236,8 +239,10 @@ def test_zoneout_at_inference_is_the_expectation(kind, rate, rng):
         states = [np.where(mask[:, t][:, None], z, s) for z, s in zip(zoned, states)]
         real = mask[:, t]
         np.testing.assert_allclose(np.asarray(outputs)[:, t][real], states[0][real], atol=1e-5)
+    *final, steps = final
     for got, want in zip(final, states, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(steps)[:, 0], mask.sum(axis=1))
 
 
 @pytest.mark.parametrize("kind", KINDS)
