@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install run test lint format bench notebooks release clean
+.PHONY: install run test test-jax test-torch lint format bench notebooks release clean
 
 # Create .venv and install the kit with its dev extra; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -24,12 +24,32 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/rnn-lessons ladder
 
-# The test suite, then every solution notebook run end to end in CI mode by nbval
-# (outputs compared only in cells marked `# NBVAL_CHECK_OUTPUT`).
+# The test suite, the backend-neutral tests again on JAX and PyTorch, then every solution
+# notebook run end to end in CI mode by nbval (outputs compared only in `# NBVAL_CHECK_OUTPUT`).
 test: install lint
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-jax
+	@if $(TORCH_READY); then $(MAKE) --no-print-directory test-torch; else \
+		echo "PyTorch: no CPU-only wheel ($(TORCH_CPU)) to install here; its run skipped."; fi
 	CI=true $(PY) -m pytest --nbval-lax --sanitize-with nbval_sanitize.cfg \
 		--nbval-cell-timeout=300 --durations=5 -p no:cacheprovider solutions
+
+# The kit's cells, stacks, regularizers, interop, gates, seq2seq and batches, whose tests use
+# only keras.ops and tests/backend.py: run on every backend. The notebooks need TensorFlow.
+BACKEND_TESTS := tests/test_cells.py tests/test_deep.py tests/test_regularize.py \
+	tests/test_interop.py tests/test_gates.py tests/test_seq2seq.py tests/test_per_step_noise.py \
+	tests/test_checks_lesson06.py tests/test_backends.py
+test-jax: install
+	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider $(BACKEND_TESTS)
+
+# PyTorch's CPU-only build: the "+cpu" version is never the multi-GB CUDA wheel of the index,
+# so where it cannot be had the install fails instead of downloading gigabytes.
+TORCH_CPU   := torch==2.13.0+cpu
+TORCH_READY := $(PY) -c "import torch" 2>/dev/null || \
+	$(PY) -m pip install --quiet "$(TORCH_CPU)" >/dev/null 2>&1
+test-torch: install
+	@$(TORCH_READY) || $(PY) -m pip install "$(TORCH_CPU)"
+	KERAS_BACKEND=torch $(PY) -m pytest -q -p no:cacheprovider $(BACKEND_TESTS)
 
 lint: install
 	$(VENV)/bin/ruff check .

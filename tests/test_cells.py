@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import reference as ref
+from backend import allclose, assert_close, assert_equal
 from conftest import ragged_mask, randomize_weights
 
 import lessons
@@ -35,9 +36,9 @@ def test_one_step_equals_the_equations(name, rng):
     output, new_states = cell(X, states)
     expected = step(cell, X.astype(np.float64), *[s.astype(np.float64) for s in states])
     expected = expected if isinstance(expected, tuple) else (expected,)
-    np.testing.assert_allclose(output, expected[0], atol=1e-5)
+    assert_close(output, expected[0], atol=1e-5)
     for got, want in zip(new_states, expected):
-        np.testing.assert_allclose(got, want, atol=1e-5)
+        assert_close(got, want, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", CELLS)
@@ -55,9 +56,9 @@ def test_masked_sequence_equals_a_numpy_loop(name, rng):
         new = new if isinstance(new, tuple) else (new,)
         keep = mask[:, t][:, None]
         states = [np.where(keep, n, s) for n, s in zip(new, states)]
-        np.testing.assert_allclose(outputs[:, t][mask[:, t]], states[0][mask[:, t]], atol=1e-5)
+        assert_close(outputs[:, t][mask[:, t]], states[0][mask[:, t]], atol=1e-5)
     for got, want in zip(final, states):
-        np.testing.assert_allclose(got, want, atol=1e-5)
+        assert_close(got, want, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", CELLS)
@@ -82,11 +83,11 @@ def test_weights_are_named_as_on_the_slides(name, rng):
 def test_forget_bias_starts_at_one():
     cell = lessons.LSTMCell(3)
     cell.build((None, 2))
-    np.testing.assert_array_equal(cell.b_f.numpy(), np.ones(3))
-    np.testing.assert_array_equal(cell.b_i.numpy(), np.zeros(3))
+    assert_equal(cell.b_f.numpy(), np.ones(3))
+    assert_equal(cell.b_i.numpy(), np.zeros(3))
     cell = lessons.LSTMCell(3, unit_forget_bias=False)
     cell.build((None, 2))
-    np.testing.assert_array_equal(cell.b_f.numpy(), np.zeros(3))
+    assert_equal(cell.b_f.numpy(), np.zeros(3))
 
 
 def test_parameter_counts_follow_the_equations():
@@ -136,7 +137,7 @@ def test_every_gate_starts_with_weights_of_its_own(make):
     cell.build((None, 3))
     for side in ("x", "h"):
         first, *others = [getattr(cell, f"W_{side}{g}").numpy() for g in cell.gates]
-        assert not any(np.allclose(first, other) for other in others), side
+        assert not any(allclose(first, other) for other in others), side
 
 
 def test_seeded_initializers_still_repeat_but_differ_per_gate():
@@ -146,5 +147,5 @@ def test_seeded_initializers_still_repeat_but_differ_per_gate():
         return cell
 
     a, b = make(), make()
-    np.testing.assert_array_equal(a.W_xr.numpy(), b.W_xr.numpy())
-    assert not np.allclose(a.W_xr.numpy(), a.W_xz.numpy())
+    assert_equal(a.W_xr.numpy(), b.W_xr.numpy())
+    assert not allclose(a.W_xr.numpy(), a.W_xz.numpy())

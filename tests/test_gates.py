@@ -4,6 +4,7 @@ import keras
 import matplotlib
 import numpy as np
 import pytest
+from backend import assert_close
 
 from lessons import CoupledLSTMCell, GRUCell, LSTMCell, SimpleRNNCell
 from lessons.cell import _RECORDERS
@@ -27,16 +28,16 @@ def test_gru_gates_follow_the_equations(rng, reset_after):
     randomize_weights(layer, rng)
     values = record_gates(layer, x)
     assert set(values) == {"Z_t", "R_t", "H_tilde", "H_t"}
-    np.testing.assert_allclose(values["H_t"], layer(x), atol=1e-5)
+    assert_close(values["H_t"], layer(x), atol=1e-5)
     # Z_t and R_t from NumPy, using the recorded H_{t-1}.
     cell = layer.cell
     H_prev = np.concatenate([np.zeros((3, 1, 5)), values["H_t"][:, :-1]], axis=1)
     b = (lambda g: w(cell, f"b_h{g}")) if reset_after else (lambda g: 0.0)
     for name, g in (("Z_t", "z"), ("R_t", "r")):
         a = x @ w(cell, f"W_x{g}") + H_prev @ w(cell, f"W_h{g}") + w(cell, f"b_{g}") + b(g)
-        np.testing.assert_allclose(values[name], sigmoid(a), atol=1e-5)
+        assert_close(values[name], sigmoid(a), atol=1e-5)
     H = values["Z_t"] * H_prev + (1 - values["Z_t"]) * values["H_tilde"]
-    np.testing.assert_allclose(values["H_t"], H, atol=1e-5)
+    assert_close(values["H_t"], H, atol=1e-5)
 
 
 def test_keras_lstm_is_converted_and_its_gates_recorded(rng):
@@ -46,18 +47,18 @@ def test_keras_lstm_is_converted_and_its_gates_recorded(rng):
     randomize_weights(lstm, rng)
     values = record_gates(lstm, x)
     assert set(values) == {"I_t", "F_t", "O_t", "C_tilde", "C_t", "H_t"}
-    np.testing.assert_allclose(values["H_t"], lstm(x), atol=1e-5)
+    assert_close(values["H_t"], lstm(x), atol=1e-5)
     C_prev = np.concatenate([np.zeros((2, 1, 4)), values["C_t"][:, :-1]], axis=1)
     C = values["F_t"] * C_prev + values["I_t"] * values["C_tilde"]
-    np.testing.assert_allclose(values["C_t"], C, atol=1e-5)
-    np.testing.assert_allclose(values["H_t"], values["O_t"] * np.tanh(C), atol=1e-5)
+    assert_close(values["C_t"], C, atol=1e-5)
+    assert_close(values["H_t"], values["O_t"] * np.tanh(C), atol=1e-5)
     assert not _RECORDERS  # nothing left watching the cell
 
 
 def test_coupled_cell_records_its_implied_input_gate(rng):
     x = rng.normal(size=(2, 5, 3)).astype("float32")
     values = record_gates(_built_rnn(CoupledLSTMCell(4), x), x)
-    np.testing.assert_allclose(values["I_t"], 1 - values["F_t"], atol=1e-7)
+    assert_close(values["I_t"], 1 - values["F_t"], atol=1e-7)
 
 
 def test_vanilla_rnn_records_its_state(rng):
@@ -65,7 +66,7 @@ def test_vanilla_rnn_records_its_state(rng):
     layer = _built_rnn(SimpleRNNCell(4), x)
     values = record_gates(layer, x)
     assert set(values) == {"H_t"}
-    np.testing.assert_allclose(values["H_t"], layer(x), atol=1e-5)
+    assert_close(values["H_t"], layer(x), atol=1e-5)
 
 
 def test_masked_steps_carry_the_state_and_record_nan(rng):
@@ -80,7 +81,7 @@ def test_masked_steps_carry_the_state_and_record_nan(rng):
     # The last real step's state equals what keras.layers.RNN returns under the mask.
     final = keras.layers.RNN(layer.cell)(x, mask=mask)
     last = mask.sum(axis=1) - 1
-    np.testing.assert_allclose(values["H_t"][np.arange(3), last], final, atol=1e-5)
+    assert_close(values["H_t"][np.arange(3), last], final, atol=1e-5)
 
 
 def test_go_backwards_is_recorded_in_input_order(rng):
@@ -88,7 +89,7 @@ def test_go_backwards_is_recorded_in_input_order(rng):
     layer = _built_rnn(GRUCell(4), x, go_backwards=True)
     values = record_gates(layer, x)
     # Keras returns the backward sequence in processing order (reversed time).
-    np.testing.assert_allclose(values["H_t"][:, ::-1], layer(x), atol=1e-5)
+    assert_close(values["H_t"][:, ::-1], layer(x), atol=1e-5)
 
 
 def test_recording_leaves_compiled_training_alone(rng):

@@ -3,8 +3,8 @@
 import itertools
 
 import keras
-import numpy as np
 import pytest
+from backend import assert_close, assert_equal, to_numpy
 from conftest import ragged_mask, randomize_weights
 
 import lessons
@@ -22,12 +22,12 @@ OPTIONS = [
 
 
 def _as_list(y):
-    return [np.asarray(t) for t in (y if isinstance(y, (list, tuple)) else [y])]
+    return [to_numpy(t) for t in (y if isinstance(y, (list, tuple)) else [y])]
 
 
 def _assert_same_outputs(a, b, x, mask):
     for got, want in zip(_as_list(b(x, mask=mask)), _as_list(a(x, mask=mask)), strict=True):
-        np.testing.assert_allclose(got, want, atol=1e-5)
+        assert_close(got, want, atol=1e-5)
 
 
 @pytest.mark.parametrize("kind", BUILTINS)
@@ -58,7 +58,7 @@ def test_to_keras_gives_back_identical_weights(kind, rng):
     assert back.return_sequences
     assert len(back.weights) == len(builtin.weights)
     for a, b in zip(builtin.weights, back.weights):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert_equal(a.numpy(), b.numpy())
 
 
 @pytest.mark.parametrize("kind", BUILTINS)
@@ -93,7 +93,7 @@ def test_bidirectional(kind, merge_mode, rng):
     _assert_same_outputs(builtin, twin, x, mask)
     back = lessons.to_keras(twin)
     for a, b in zip(builtin.weights, back.weights, strict=True):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert_equal(a.numpy(), b.numpy())
 
 
 def test_bidirectional_with_state(rng):
@@ -115,7 +115,7 @@ def test_stacked_cells_equal_stacked_builtins(rng):
         [lessons.from_keras(gru.cell), lessons.from_keras(lstm.cell)]
     )
     stacked = keras.layers.RNN(cells, return_sequences=True)
-    np.testing.assert_allclose(stacked(x), reference(x), atol=1e-5)
+    assert_close(stacked(x), reference(x), atol=1e-5)
 
 
 def test_trained_builtin_loads_into_readable_cell(rng):
@@ -128,9 +128,7 @@ def test_trained_builtin_loads_into_readable_cell(rng):
     readable = keras.Sequential(
         [keras.Input((10, 3)), lessons.from_keras(model.layers[0]), model.layers[1]]
     )
-    np.testing.assert_allclose(
-        readable.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5
-    )
+    assert_close(readable.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
 
 
 def test_generic_rnn_of_a_keras_cell(rng):

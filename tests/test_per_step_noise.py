@@ -11,6 +11,7 @@ Every statistic is over thousands of seeded draws, far inside its bound.
 import keras
 import numpy as np
 import pytest
+from backend import assert_close, to_numpy
 from keras import ops
 
 from lessons import GRUCell, LSTMCell, PerStepDropout, StackedRNN, Zoneout
@@ -43,7 +44,7 @@ class Echo(keras.layers.Layer):
 
 
 def as_numpy(x):
-    return np.asarray(ops.convert_to_numpy(x))
+    return to_numpy(ops.convert_to_numpy(x))
 
 
 def run(cell, x, training=True, **kwargs):
@@ -92,7 +93,7 @@ def test_zoneout_gives_each_state_its_own_mask_and_rate():
 def test_zoneout_at_inference_is_the_expected_value():
     counts, _ = run(Zoneout(Counter(), rate=0.3, seed=1), ONES, training=False)
     # S_t = p S_{t-1} + (1 − p)(S_{t-1} + 1) = S_{t-1} + (1 − p)
-    np.testing.assert_allclose(counts[0, :, 0], 0.7 * np.arange(1, T + 1), rtol=1e-5)
+    assert_close(counts[0, :, 0], 0.7 * np.arange(1, T + 1), rtol=1e-5)
 
 
 def test_zoneout_leaves_padded_steps_alone_and_fresh_after_them():
@@ -163,7 +164,7 @@ def test_a_model_with_the_wrapper_trains_and_saves(tmp_path, wrap):
     path = tmp_path / "model.keras"
     model.save(path)
     again = keras.models.load_model(path)
-    np.testing.assert_allclose(as_numpy(again(x)), as_numpy(model(x)), rtol=1e-5, atol=1e-6)
+    assert_close(as_numpy(again(x)), as_numpy(model(x)), rtol=1e-5, atol=1e-6)
 
 
 def test_a_stack_with_zoneout_draws_fresh_masks_inside_fit():

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from backend import allclose, assert_close, assert_equal, to_numpy
 from keras import ops
 
 import lessons
@@ -37,7 +38,7 @@ class EchoState(keras.layers.Layer):
 
 def run(cell, X, training):
     layer = keras.layers.RNN(cell, return_sequences=True)
-    return np.asarray(ops.convert_to_numpy(layer(X, training=training)), np.float64)
+    return to_numpy(ops.convert_to_numpy(layer(X, training=training)), np.float64)
 
 
 def within(observed, p, n, sigmas=5.0):
@@ -75,8 +76,8 @@ def test_variational_masks_differ_from_per_step_ones_only_in_how_they_are_drawn(
     cell.build((None, 4))
     per_step = run(PerStepDropout(cell, 0.4, 0.4, seed=3), X, training=True)
     plain = run(cell, X, training=False)
-    assert not np.allclose(per_step, plain)  # training drops something
-    np.testing.assert_allclose(run(PerStepDropout(cell, 0.4, 0.4), X, training=False), plain)
+    assert not allclose(per_step, plain)  # training drops something
+    assert_close(run(PerStepDropout(cell, 0.4, 0.4), X, training=False), plain)
 
 
 def test_at_inference_and_at_rate_zero_the_wrapped_cell_is_unchanged():
@@ -84,8 +85,8 @@ def test_at_inference_and_at_rate_zero_the_wrapped_cell_is_unchanged():
     cell = lessons.GRUCell(5, seed=2)
     cell.build((None, 3))
     plain = run(cell, X, training=False)
-    np.testing.assert_allclose(run(PerStepDropout(cell, 0.5, 0.5), X, training=False), plain)
-    np.testing.assert_allclose(run(PerStepDropout(cell, 0.0, 0.0), X, training=True), plain)
+    assert_close(run(PerStepDropout(cell, 0.5, 0.5), X, training=False), plain)
+    assert_close(run(PerStepDropout(cell, 0.0, 0.0), X, training=True), plain)
 
 
 def test_per_step_dropout_masks_padding_and_saves(tmp_path):
@@ -100,11 +101,11 @@ def test_per_step_dropout_masks_padding_and_saves(tmp_path):
     )
     out = ops.convert_to_numpy(model(ids))
     short = ops.convert_to_numpy(model(ids[:1, :3]))
-    np.testing.assert_allclose(out[:1], short, atol=1e-6)  # padding changes nothing
+    assert_close(out[:1], short, atol=1e-6)  # padding changes nothing
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    np.testing.assert_allclose(ops.convert_to_numpy(loaded(ids)), out, atol=1e-6)
+    assert_close(ops.convert_to_numpy(loaded(ids)), out, atol=1e-6)
     cell = loaded.layers[1].cell
     assert isinstance(cell, PerStepDropout) and (cell.dropout, cell.recurrent_dropout) == (0.3, 0.3)
 
@@ -168,7 +169,7 @@ def test_the_layer_adds_the_penalty_in_training_only_and_passes_h_through():
     mask = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0]], bool)
     layer = ActivationRegularization(alpha=2.0, beta=1.0)
     out = layer(H, mask=mask, training=True)
-    np.testing.assert_array_equal(ops.convert_to_numpy(out), H)
+    assert_equal(ops.convert_to_numpy(out), H)
     assert len(layer.losses) == 1
     assert np.isclose(float(layer.losses[0]), numpy_ar_tar(H.astype(np.float64), mask, 2, 1))
     fresh = ActivationRegularization(alpha=2.0, beta=1.0)

@@ -11,6 +11,7 @@ import itertools
 import keras
 import numpy as np
 import pytest
+from backend import allclose, assert_close, to_numpy
 
 from lessons import seq2seq as s2s
 from lessons import text
@@ -58,7 +59,7 @@ def small_model(
 
 
 def log_softmax(z):
-    z = np.asarray(z, dtype=np.float64)
+    z = to_numpy(z, dtype=np.float64)
     z = z - z.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
@@ -142,7 +143,7 @@ def ragged_batch(rng, lengths, vocab_size=7, extra=0):
 def test_masked_loss_is_a_mean_over_real_tokens(rng):
     targets, logits = ragged_batch(rng, [5, 1, 3])
     loss = float(s2s.masked_loss(targets, logits))
-    np.testing.assert_allclose(loss, reference_loss(targets, logits), rtol=1e-5)
+    assert_close(loss, reference_loss(targets, logits), rtol=1e-5)
     plain_mean = float(
         keras.ops.mean(
             keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
@@ -158,7 +159,7 @@ def test_masked_loss_and_accuracy_ignore_padding_length(rng):
         [logits, rng.normal(0, 5, size=(3, 3, 7)).astype("float32")], axis=1
     )
     for metric in (s2s.masked_loss, s2s.masked_accuracy):
-        np.testing.assert_allclose(
+        assert_close(
             float(metric(longer_targets, longer_logits)), float(metric(targets, logits)), rtol=1e-6
         )
 
@@ -171,7 +172,7 @@ def test_masked_loss_of_a_batch_equals_its_examples_one_by_one(rng):
         for i, n in enumerate(lengths)
     ]
     one_by_one = np.dot(alone, lengths) / sum(lengths)  # every token weighs the same
-    np.testing.assert_allclose(float(s2s.masked_loss(targets, logits)), one_by_one, rtol=1e-5)
+    assert_close(float(s2s.masked_loss(targets, logits)), one_by_one, rtol=1e-5)
 
 
 def test_masked_accuracy_counts_real_tokens_only():
@@ -191,7 +192,7 @@ def test_attention_weights_sum_to_one_over_real_positions_only(rng):
     mask = np.arange(7)[None, :] < lengths[:, None]
     context, weights = (keras.ops.convert_to_numpy(t) for t in attention(query, keys, mask))
     assert context.shape == (3, 4, 8) and weights.shape == (3, 4, 7)
-    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-6)
+    assert_close(weights.sum(axis=-1), 1.0, rtol=1e-6)
     assert np.all(weights[~np.broadcast_to(mask[:, None, :], weights.shape)] == 0.0)
     assert np.all(weights[:, :, 0] > 0)
 
@@ -212,8 +213,8 @@ def test_attention_matches_its_docstring_equations(rng):
             e = np.array([v @ np.tanh(query[b, t] @ W_q + keys[b, s] @ W_k) for s in real])
             alpha = np.exp(e - e.max()) / np.exp(e - e.max()).sum()  # softmax over real s
             c = alpha @ keys[b, real]  # c_t = Σ_s α_{t,s} k_s
-            np.testing.assert_allclose(np.asarray(weights)[b, t, real], alpha, rtol=1e-4)
-            np.testing.assert_allclose(np.asarray(context)[b, t], c, rtol=1e-4, atol=1e-6)
+            assert_close(to_numpy(weights)[b, t, real], alpha, rtol=1e-4)
+            assert_close(to_numpy(context)[b, t], c, rtol=1e-4, atol=1e-6)
 
 
 def test_model_attention_is_zero_on_source_padding():
@@ -223,11 +224,11 @@ def test_model_attention_is_zero_on_source_padding():
     weights = keras.ops.convert_to_numpy(weights)
     assert weights.shape == (2, 3, 5) and logits.shape == (2, 3, len(DIGITS_OUT))
     assert np.all(weights[1, :, 2:] == 0.0)  # "5" + <eos>: two real positions
-    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-6)
+    assert_close(weights.sum(axis=-1), 1.0, rtol=1e-6)
     texts, maps = s2s.greedy_decode(model, ["1234", "5"], max_len=4, return_attention=True)
     for source, output, alpha in zip(["1234", "5"], texts, maps):
         assert alpha.shape == (min(len(output) + 1, 4), len(source) + 1)
-        np.testing.assert_allclose(alpha.sum(axis=-1), 1.0, rtol=1e-5)
+        assert_close(alpha.sum(axis=-1), 1.0, rtol=1e-5)
     assert s2s.greedy_decode(small_model(), ["12"], return_attention=True)[1] == [None]
 
 
@@ -252,11 +253,11 @@ def test_bidirectional_encoder_projects_both_directions_into_one_state(cell, rng
         joined = np.concatenate([last[k], last[n_states + k]], axis=-1)
         expected = joined @ W + b
         expected = np.tanh(expected) if k == 0 else expected  # H through tanh, C linear
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(states[0][k]), expected, atol=1e-5)
+        assert_close(keras.ops.convert_to_numpy(states[0][k]), expected, atol=1e-5)
     # Padding is skipped: row 1's states are those of its three real tokens alone.
     _, alone, _ = encoder(source_ids[1:, :3])
     for padded, short in zip(itertools.chain(*states), itertools.chain(*alone)):
-        np.testing.assert_allclose(np.asarray(padded)[1], np.asarray(short)[0], atol=1e-5)
+        assert_close(to_numpy(padded)[1], to_numpy(short)[0], atol=1e-5)
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
@@ -269,12 +270,12 @@ def test_decoder_starts_from_the_encoder_state_and_reads_it_as_context(cell, num
     source_ids = s2s.encode_sources(["123"], DIGITS)
     outputs, states, mask = model.encoder(source_ids)
     state = model.decoder.start(outputs, states, mask)
-    np.testing.assert_allclose(state["context"], states[-1][0])
+    assert_close(state["context"], states[-1][0])
     for a, b in zip(itertools.chain(*state["states"]), itertools.chain(*states)):
-        np.testing.assert_allclose(a, b)
+        assert_close(a, b)
     # Another source, another start: the output depends on the source.
     logits = [model((s2s.encode_sources([s], DIGITS), np.array([[BOS]]))) for s in ("123", "987")]
-    assert not np.allclose(logits[0], logits[1])
+    assert not allclose(logits[0], logits[1])
 
 
 def test_encoder_decoder_state_mismatch_raises_naming_encoder_states():
@@ -310,7 +311,7 @@ def test_beam_of_one_is_greedy_and_scores_are_teacher_forced(config):
         assert len(beams) == 3 and scores == sorted(scores, reverse=True)
         outputs = [(h.ids, h.finished) for h in beams]
         reference = teacher_forced_log_probs(model, source_row(DIGITS, source), outputs)
-        np.testing.assert_allclose([h.log_prob for h in beams], reference, rtol=1e-4, atol=1e-4)
+        assert_close([h.log_prob for h in beams], reference, rtol=1e-4, atol=1e-4)
     h = beams[0]
     assert s2s.sequence_log_prob(model, source, list(h.ids), h.finished) == pytest.approx(
         h.log_prob, rel=1e-4, abs=1e-4
@@ -352,8 +353,8 @@ def test_wide_beam_equals_exhaustive_search(length_penalty):
         length_penalty=length_penalty,
     )
     assert [(h.ids, h.finished) for h in beams] == [outputs[k] for k in order]
-    np.testing.assert_allclose([h.log_prob for h in beams], log_probs[order], atol=1e-4)
-    np.testing.assert_allclose([h.score for h in beams], scores[order], atol=1e-4)
+    assert_close([h.log_prob for h in beams], log_probs[order], atol=1e-4)
+    assert_close([h.score for h in beams], scores[order], atol=1e-4)
     narrow = s2s.beam_search(
         model, source_ids[0, :-1], beam_size=4, max_len=max_len, length_penalty=length_penalty
     )
@@ -389,9 +390,7 @@ def test_compiled_and_eager_decoding_agree(monkeypatch):
     compiled = s2s.greedy_decode(model, sources, max_len=4), s2s.beam_search(model, "345", 3, 4)
     assert eager[0] == compiled[0]
     assert [h.ids for h in eager[1]] == [h.ids for h in compiled[1]]
-    np.testing.assert_allclose(
-        [h.log_prob for h in eager[1]], [h.log_prob for h in compiled[1]], atol=1e-4
-    )
+    assert_close([h.log_prob for h in eager[1]], [h.log_prob for h in compiled[1]], atol=1e-4)
 
 
 # --- saving ---------------------------------------------------------------------------------------
@@ -522,4 +521,4 @@ def test_reversing_digit_strings_the_masked_loss_falls():
     padded = (np.pad(source_ids, ((0, 0), (0, 3))), np.pad(decoder_input, ((0, 0), (0, 3))))
     padded_target = np.pad(decoder_target, ((0, 0), (0, 3)))
     through_keras = model.evaluate(padded, padded_target, batch_size=len(sources), verbose=0)
-    np.testing.assert_allclose(through_keras, direct, rtol=1e-4)
+    assert_close(through_keras, direct, rtol=1e-4)

@@ -1,9 +1,28 @@
-"""Training data for language models and taggers: windows cut from a corpus, padded batches."""
+"""Training data for language models and taggers: windows cut from a corpus, padded batches.
+
+`windows` and `bucketed_batches` return TensorFlow's `tf.data.Dataset`, which
+Keras 3's `fit`, `evaluate` and `predict` read on every backend (JAX and
+PyTorch included): they need TensorFlow installed, not the TensorFlow backend.
+`window_arrays` and `pad_sequences` are NumPy alone.
+"""
 
 import numpy as np
 
 from lessons.arguments import check_bool, check_int
 from lessons.arguments import rng as random_generator
+
+
+def _tf(name):
+    """TensorFlow, for its `tf.data`; a clear error where it is not installed."""
+    try:
+        import tensorflow as tf
+    except ImportError as error:
+        raise ImportError(
+            f"`{name}` builds a tf.data.Dataset and needs TensorFlow (`pip install "
+            "tensorflow`), on any Keras backend; without it, `window_arrays` gives the "
+            "same windows as NumPy arrays for `fit(x, y)`."
+        ) from error
+    return tf
 
 
 # --- training windows -----------------------------------------------------------------------
@@ -66,8 +85,7 @@ def windows(ids, seq_len, batch_size=64, shuffle=False, seed=None, drop_remainde
     >>> x.numpy().tolist(), y.numpy().tolist()
     ([[0, 1, 2, 3], [4, 5, 6, 7]], [[1, 2, 3, 4], [5, 6, 7, 8]])
     """
-    import tensorflow as tf
-
+    tf = _tf("windows")
     inputs, targets = window_arrays(ids, seq_len)
     batch_size = check_int("batch_size", batch_size)
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets))
@@ -116,8 +134,7 @@ def bucketed_batches(inputs, targets, batch_size=64, shuffle=False, seed=0):
     Returns:
         A `tf.data.Dataset` of `(x, y)` int32 batches of shape (batch, T_batch).
     """
-    import tensorflow as tf
-
+    tf = _tf("bucketed_batches")
     if len(inputs) != len(targets) or len(inputs) == 0:
         raise ValueError(
             "Arguments `inputs` and `targets` must be non-empty lists of the same length, "
