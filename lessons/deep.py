@@ -164,11 +164,9 @@ class Zoneout(NoisyCellWrapper):
             return new
         if not training:
             return rate * old + (1.0 - rate) * new
-        keep = (
-            keras.random.uniform(ops.shape(new), seed=self.seed_generator if seed is None else seed)
-            < rate
-        )
-        return ops.where(keep, old, new)  # D_t = keep
+        seed = self.seed_generator if seed is None else seed
+        keep = keras.random.uniform(ops.shape(new), seed=seed) < rate  # D_t
+        return ops.where(keep, old, new)
 
     def get_config(self):
         config = {
