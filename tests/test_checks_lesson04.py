@@ -163,6 +163,46 @@ def test_wrong_gru_cell_is_caught(call, words):
         assert word in str(failure.value)
 
 
+def gru_with_a_slip(slip):
+    """A GRU call as students write it with one slip: H_{t-1} left out, or a bias typo."""
+
+    def call(self, inputs, states):
+        H = states[0]
+        H_gates = ops.zeros_like(H) if slip == "no past anywhere" else H
+        b_r = self.b_z if slip == "b_z in the reset gate" else self.b_r
+        b_z = self.b_r if slip == "b_r in the update gate" else self.b_z
+        R_t = ops.sigmoid(mm(inputs, self.W_xr) + mm(H_gates, self.W_hr) + b_r)
+        Z_t = ops.sigmoid(mm(inputs, self.W_xz) + mm(H_gates, self.W_hz) + b_z)
+        past = 0.0 if slip in ("no past in the candidate", "no past anywhere") else 1.0
+        H_tilde = ops.tanh(mm(inputs, self.W_xh) + past * mm(R_t * H, self.W_hh) + self.b_h)
+        keep = 0.0 if slip == "no old state in the update" else 1.0
+        H_t = keep * Z_t * H + (1.0 - Z_t) * H_tilde
+        return H_t, [H_t]
+
+    return call
+
+
+@pytest.mark.parametrize(
+    "slip, words, not_first",
+    [
+        # With R_t forced to 1, these three give the same numbers as a reset gate used the
+        # wrong way round: the check tries the cell on other weights to tell them apart.
+        ("no past in the candidate", ["candidate ignores the past"], "wrong way round"),
+        ("no past anywhere", ["gates and the candidate ignore H_{t-1}"], "wrong way round"),
+        ("b_z in the reset gate", ["reset gate adds the update gate's bias", "typo"], "Or:"),
+        ("b_r in the update gate", ["update gate adds the reset gate's bias", "typo"], "Or:"),
+        ("no old state in the update", ["old state is missing from the update"], "Or:"),
+    ],
+)
+def test_a_gru_slip_is_named_first(slip, words, not_first):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_gru_call(cell_with_call("gru_call", gru_with_a_slip(slip)))
+    message = str(failure.value)
+    guess = message.split("It looks like ", 1)[1]
+    assert all(word in guess.split("(Or:")[0] for word in words), message
+    assert not_first not in guess.split("\n")[0], message
+
+
 def test_returning_the_old_state_is_caught():
     def call(self, inputs, states):
         H_t, _ = gru()(self, inputs, states)
