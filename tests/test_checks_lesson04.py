@@ -7,6 +7,8 @@ names the part that is wrong (the gate, the line, the time step). A cell written
 with NumPy must fail the check and the grader's hidden test alike.
 """
 
+from pathlib import Path
+
 import keras
 import lesson_source
 import numpy as np
@@ -282,3 +284,52 @@ def test_every_listed_mistake_changes_the_step(mistakes, rng):
     x, h = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
     for message, mistake in mistakes:
         assert not np.allclose(mistake(x, h, w), step(x, h, w)), message
+
+
+# --- what a student sees in Jupyter ----------------------------------------------------------
+def test_a_failing_check_in_a_notebook_shows_no_frame_of_the_kit():
+    """In an IPython kernel, the traceback is the student's cell and the message, nothing more.
+
+    IPython skips frames marked `__tracebackhide__` but always shows the one that raised;
+    `lessons.checks` cuts the kit's frames off instead (`show_failure`).
+    """
+    import re
+
+    import nbclient
+    import nbformat
+
+    source = "\n".join(lesson_source.context_cells(LESSON)) + "\n" + exercise_cells()["gru_call"]
+    wrong = "ops.matmul((1.0 - R_t) * H_prev, self.W_hh)"
+    source = source.replace("ops.matmul(R_t * H_prev, self.W_hh)", wrong)
+    assert wrong in source
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(source),
+            nbformat.v4.new_code_cell(f"checks.check_gru_call({CHECKS['gru_call'][0]})"),
+        ]
+    )
+    nbclient.NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=300).execute()
+    (error,) = [o for o in nb.cells[1].outputs if o.output_type == "error"]
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+    assert error.ename == "CheckFailed" and "reset gate is used the wrong way round" in shown
+    assert "check_gru_call" in shown  # the student's line that called the check
+    kit = str(Path(lessons.__file__).parent)
+    assert kit not in shown and "lessons/checks" not in shown, shown
+    assert "skipping hidden" not in shown, shown
+
+
+def test_without_kit_frames_keeps_the_callers_frames_only():
+    from lessons.checks import without_kit_frames
+
+    def student():
+        checks.check_gru_call(cell_with_call("gru_call", gru(update="ng")))
+
+    try:
+        student()
+    except CheckFailed as failure:
+        tb = without_kit_frames(failure.__traceback__)
+    names = []
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert names == ["test_without_kit_frames_keeps_the_callers_frames_only", "student"]
