@@ -12,25 +12,6 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
-#     claims:
-#       clipnorm_cosine:
-#         printed: clipnorm=1 2.22 {}
-#         says: to a cosine of {} with
-#       clipnorm_length:
-#         printed: clipnorm=1 {}
-#         says: (here {})
-#       clipped_accuracy:
-#         printed: 'with clipping: loss 2.189 -> 0.270, final validation accuracy {}'
-#         says: reaches **{}** (our run)
-#       clipped_end:
-#         printed: -> {}, final validation accuracy
-#         says: to {} and the
-#       clipped_start:
-#         printed: 'with clipping: loss {} ->'
-#         says: loss falls from {} to
-#       clipvalue_cosine:
-#         printed: clipvalue=1 47.5 {}
-#         says: furthest (cosine {})
 #     exercises:
 #       backward_step:
 #         defines:

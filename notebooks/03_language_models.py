@@ -12,61 +12,6 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
-#     claims:
-#       char_bits:
-#         printed: 'held-out: {} bits/char'
-#         says: reaches **{} bits per character
-#       char_bits_per_word:
-#         printed: 4.30/char {}
-#         says: against {} bits per word for the character
-#       char_epoch_fastest:
-#         printed: Epoch 2/10 132/132 - {}s
-#         says: epochs took {} to
-#       char_epoch_slowest:
-#         printed: Epoch 10/10 132/132 - {}s
-#         says: to {} s);
-#       char_perplexity:
-#         printed: perplexity {} (uniform
-#         says: (perplexity {})**
-#       char_time:
-#         printed: 243,916 parameters, trained in {} s
-#         says: trained in {} s on a CPU
-#       names_bits:
-#         printed: 'held-out names: {} bits/char'
-#         says: names score {} bits
-#       poem_bits:
-#         printed: 'held-out poems: {} bits/char'
-#         says: poems score {} bits
-#       poem_forms:
-#         printed: ; {} of 6 poems have exactly
-#         says: only {} of the 6 poems
-#       poem_lines:
-#         printed: '{} of 48 lines have five characters'
-#         says: all {} lines have five
-#       poem_time:
-#         printed: unigram 9.23); trained in {} s
-#         says: 10 epochs, {} s in the stored run
-#       poem_uniform:
-#         printed: (uniform {}, unigram
-#         says: and {} for the uniform one
-#       poem_unigram:
-#         printed: unigram {}); trained
-#         says: against {} for the unigram
-#       uniform_bits:
-#         printed: '(uniform: {} bits'
-#         says: against {} bits for the uniform
-#       unigram_bits:
-#         printed: 'unigram: {} bits)'
-#         says: and {} for the unigram model;
-#       unk_share:
-#         printed: 'held-out  text: 25,815 tokens, {}% of them <unk>'
-#         says: for {}% of the words
-#       word_bits:
-#         printed: '{} (3.64 characters per word token'
-#         says: ({} bits per word)
-#       word_perplexity:
-#         printed: words 3,003 1,210,491 {}/word
-#         says: perplexity of about {} per word
 #     exercises:
 #       perplexity:
 #         defines: perplexity

@@ -12,43 +12,6 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
-#     claims:
-#       fastest_batch:
-#         printed: Epoch 6/8 132/132 - 52s - {}ms/step
-#         says: (from {} to
-#       gradient_kept:
-#         divide: 0.01
-#         printed: "10^-8; on average \xD7 {} per step"
-#         says: keeps {} % per step
-#       held_out_bits:
-#         printed: 'held-out: {} bits/char (unigram'
-#         says: reaches **{} bits per character**
-#       r_boundaries:
-#         printed: mean at word boundaries 0.26 {}
-#         says: and {} at boundaries;
-#       r_falling_units:
-#         printed: 'falls by more than 0.4 at boundaries: {} of 256'
-#         says: boundaries; {} units fall
-#       r_inside:
-#         printed: mean inside words 0.28 {}
-#         says: $R_t$ is {} inside words
-#       r_switches:
-#         divide: 0.01
-#         printed: share of values below 0.1 or above 0.9 0.78 {}
-#         says: less decided ({} %)
-#       slowest_batch:
-#         printed: Epoch 5/8 132/132 - 80s - {}ms/step
-#         says: to {} ms per batch)
-#       train_time:
-#         printed: 244,684 parameters, trained in {} s
-#         says: trained in {} s on a CPU
-#       unigram_bits:
-#         printed: '(unigram model: {} bits/char)'
-#         says: against {} for the unigram model
-#       z_switches:
-#         divide: 0.01
-#         printed: share of values below 0.1 or above 0.9 {}
-#         says: '**The gates are switches.** {} %'
 #     exercises:
 #       gru_call:
 #         defines: MyGRUCell

@@ -12,43 +12,6 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
-#     claims:
-#       adding_race_time:
-#         printed: the adding race took {} minutes
-#         says: the adding race took {} minutes
-#       copy_race_time:
-#         printed: the copy race took {} minutes
-#         says: the copy race {} in the stored
-#       final_answer:
-#         printed: 'P(positive) after the whole sentence: {}'
-#         says: the answer ends at {}, right
-#       gru_copy_100:
-#         printed: GRU 0.0000 0.0000 {}
-#         says: the GRU ({}, guessing)
-#       gru_params:
-#         printed: GRU {} 0.793
-#         says: against {})
-#       gru_test:
-#         printed: GRU 24960 0.793 {}
-#         says: the GRU reached {} test
-#       lstm_params:
-#         printed: LSTM {} 0.789
-#         says: parameters than the GRU ({} against
-#       lstm_test:
-#         printed: LSTM 33024 0.789 {}
-#         says: the LSTM {} and the vanilla
-#       majority:
-#         printed: majority 0 {}
-#         says: far above the {} of always
-#       vanilla_adding_20:
-#         printed: vanilla RNN {} 0.1606
-#         says: (best MSE {})
-#       vanilla_copy_100:
-#         printed: vanilla RNN 0.0000 0.0000 {}
-#         says: (error {}, a little
-#       vanilla_test:
-#         printed: vanilla RNN 8256 0.772 {}
-#         says: the vanilla RNN {},
 #     exercises:
 #       adding_problem_data:
 #         defines: adding_problem_data

@@ -12,49 +12,6 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
-#     claims:
-#       dense8_time:
-#         printed: 'held out: 3.015 bits/char, {} s'
-#         says: to {} s for the 8-layer dense
-#       dense_2:
-#         printed: 2 dense 71,628 {}
-#         says: as well ({} with 2 layers
-#       dense_8:
-#         printed: 8 dense 552,012 {}
-#         says: '{} with 8), less'
-#       grid_time:
-#         printed: 'the whole grid: {} s'
-#         says: trained in {} s in the stored run
-#       one_layer_time:
-#         printed: 'held out: 3.094 bits/char, {} s'
-#         says: from {} s for one layer
-#       plain_1:
-#         printed: 1 plain 34,572 {}
-#         says: 'per character: {} with one'
-#       plain_2:
-#         printed: 2 plain 59,340 {}
-#         says: layer, {} with 2, then
-#       plain_4:
-#         printed: 4 plain 108,876 {}
-#         says: then {} with 4 and
-#       plain_4_last_gradient:
-#         printed: 4 plain 108,876 3.346 0.0505 {}
-#         says: recovers later ({} in the last
-#       plain_8:
-#         printed: 8 plain 207,948 {}
-#         says: with 4 and {} with 8.
-#       residual_1:
-#         printed: 1 residual 34,572 {}
-#         says: 'up to 4 layers**: {},'
-#       residual_4:
-#         printed: 4 residual 108,876 {}
-#         says: 2.91, {}, and
-#       residual_8:
-#         printed: 8 residual 207,948 {}
-#         says: and {} at 8 layers
-#       residual_8_first_gradient:
-#         printed: 8 residual 207,948 2.802 {}
-#         says: grows ({} in the first 30
 #     exercises:
 #       deep_rnn_forward:
 #         defines: deep_rnn_forward

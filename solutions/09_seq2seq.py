@@ -12,6 +12,58 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
+#     claims:
+#       dates_exact:
+#         printed: es_ES {}% 100.0%
+#         says: at {} % exact match
+#       plain_short:
+#         printed: 0-15 535 {}%
+#         says: without attention {} % (≤ 15
+#       plain_16_19:
+#         printed: 16-19 1072 {}%
+#         says: characters), {} %,
+#       plain_20_25:
+#         printed: 20-25 365 {}%
+#         says: '%, {} % and'
+#       plain_26:
+#         printed: 26-99 528 {}%
+#         says: and {} % (26 or more)
+#       attention_all:
+#         printed: 26-99 528 88.3% {}%
+#         says: attention reads {} % of the held-out
+#       per_plain:
+#         printed: ours, no attention, greedy {}%
+#         says: '(greedy: {} % →'
+#       per_attention:
+#         printed: ours, with attention, greedy {}%
+#         says: → {} % PER
+#       wer_plain:
+#         printed: ours, no attention, greedy 22.7% {}%
+#         says: PER, {} % →
+#       wer_attention:
+#         printed: ours, with attention, greedy 10.2% {}%
+#         says: → {} % WER)
+#       per_beam:
+#         printed: ours, with attention, beam 4 {}%
+#         says: little more ({} % /
+#       wer_beam:
+#         printed: ours, with attention, beam 4 9.5% {}%
+#         says: '/ {} %):'
+#       early_eos:
+#         printed: greedy {}% 0.0%
+#         says: fails this way ({} % early
+#       mean_length:
+#         printed: greedy 1.0% 0.0% {}
+#         says: mean length {} phonemes
+#       reference_length:
+#         printed: '(references: mean length {} phonemes'
+#         says: against {}), so beam
+#       greedy_per:
+#         printed: greedy 1.0% 0.0% 6.18 {}%
+#         says: only from {} % to
+#       beam_per:
+#         printed: beam 4, α = 0 1.0% 0.0% 6.18 {}%
+#         says: to {} % and the length
 #     exercises:
 #       attention_weights:
 #         defines: attention_weights
