@@ -514,12 +514,12 @@ print(f"|V| = {V}; training text: {len(train_ids):,} characters; held out: {len(
 # Every model is Embedding → `lessons.StackedRNN` of GRU layers → Dense softmax, with the
 # embedding as wide as the layers, so every residual $P_j$ is the identity. Every model sees
 # the same batches in the same order, for the same number of steps, with the same optimizer
-# (Adam with clipped gradients). In full mode that is 64 units, windows of $T = 64$ characters
-# in batches of 64, and 150 steps: 614,400 characters, about three quarters of one pass over
-# the training text. Keras compiles each model's training step into a TensorFlow graph; on a
-# machine without a GPU it leaves XLA (`jit_compile`) off by default. CI mode runs tiny models
-# on a slice of the text for a few steps, without compiling them (compiling takes longer than
-# a few steps do).
+# (Adam with `clipnorm=1.0`: each weight tensor's gradient clipped on its own). In full mode
+# that is 64 units, windows of $T = 64$ characters in batches of 64, and 150 steps: 614,400
+# characters, about three quarters of one pass over the training text. Keras compiles each
+# model's training step into a TensorFlow graph; on a machine without a GPU it leaves XLA
+# (`jit_compile`) off by default. CI mode runs tiny models on a slice of the text for a few
+# steps, without compiling them (compiling takes longer than a few steps do).
 
 # %%
 units = config.pick(ci=32, full=64)
