@@ -49,6 +49,24 @@
 #       final_answer:
 #         printed: 'P(positive) after the whole sentence: {}'
 #         says: the answer ends at {}, right
+#       variant_coupled_epochs:
+#         printed: coupled LSTM 3393 0.0042 {}
+#         says: coupled LSTM after {} epochs
+#       variant_plain_epochs:
+#         printed: LSTM 4513 0.0047 {}
+#         says: the plain LSTM after {},
+#       variant_peephole_epochs:
+#         printed: peephole LSTM 4609 0.0029 {}
+#         says: peephole LSTM after {} (best
+#       variant_coupled_mse:
+#         printed: coupled LSTM 3393 {}
+#         says: (best validation MSE {},
+#       variant_plain_mse:
+#         printed: LSTM 4513 {}
+#         says: MSE 0.004, {} and
+#       variant_peephole_mse:
+#         printed: peephole LSTM 4609 {}
+#         says: 0.005 and {}). How
 #     exercises:
 #       adding_problem_data:
 #         defines: adding_problem_data
