@@ -333,3 +333,17 @@ def test_without_kit_frames_keeps_the_callers_frames_only():
         names.append(tb.tb_frame.f_code.co_name)
         tb = tb.tb_next
     assert names == ["test_without_kit_frames_keeps_the_callers_frames_only", "student"]
+
+
+@pytest.mark.parametrize(
+    "given, words",
+    [
+        (lambda cls: cls(4), "an instance of it, `StudentCell(...)`"),
+        (lambda cls: 42, "it got 42"),
+    ],
+)
+def test_a_check_given_something_else_than_a_cell_class_says_so(given, words):
+    cls = cell_with_call("gru_call", gru())
+    with pytest.raises(CheckFailed, match="Pass the class, without parentheses") as failure:
+        checks.check_gru_call(given(cls))
+    assert words in str(failure.value)
