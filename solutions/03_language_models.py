@@ -67,6 +67,10 @@
 #       poem_forms:
 #         printed: ; {} of 6 poems have exactly
 #         says: only {} of the 6 poems
+#       char_train_bits:
+#         printed: 'Epoch 10/10 132/132 - 95s - 717ms/step - loss: {}'
+#         says: ends near {} bits
+#         divide: 0.6931471805599453
 #     exercises:
 #       perplexity:
 #         defines: perplexity
