@@ -275,6 +275,7 @@ def student_twin(solution_nb, links, stem):
     """The student notebook: solution regions stubbed, outputs cleared, all else kept."""
     nb = with_generated_cells(solution_nb, links, "notebooks", stem)
     nb.metadata.pop(RUN_KEY, None)
+    nb.metadata.get("rnn_lessons", {}).pop("claims", None)  # the instructor's proof-reading
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)  # run timestamps, if Jupyter recorded any
         if cell.cell_type == "code":
@@ -287,9 +288,11 @@ def student_twin(solution_nb, links, stem):
 
 
 def inputs_hash(nb):
-    """A hash of what the cells say (types and sources): outputs do not count."""
+    """A hash of what the cells say (types and sources) and of the lesson's header
+    (`rnn_lessons`: exercises, claims): outputs do not count."""
     cells = [(c.cell_type, c.source) for c in nb.cells]
-    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+    header = nb.metadata.get("rnn_lessons", {})
+    return hashlib.sha256(json.dumps([cells, header], sort_keys=True).encode()).hexdigest()
 
 
 def code_hash(nb):

@@ -14,7 +14,8 @@ def set_seed(seed=0, deterministic="auto"):
             replaces GPU kernels whose sums run in a varying order. Keras then
             also skips XLA, which costs speed. `"auto"` (the default) turns it
             on only when TensorFlow sees a GPU: on a CPU, seeded runs repeat
-            without it (the tests check this) and keep XLA.
+            without it (the tests check this), and there Keras' `fit` leaves
+            XLA off by default anyway.
 
     Returns:
         `seed`.

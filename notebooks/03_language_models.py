@@ -414,8 +414,10 @@ print(
 #
 # The model reads windows of $T$ = 100 characters. Sizes come from `config.pick`: CI mode
 # trains a small model on a slice of the text for a few seconds; full mode trains a GRU of
-# 256 units on the whole training text. Gradients are clipped (`clipnorm`), the notes' cure for
-# exploding gradients in RNNs.
+# 256 units on the whole training text. Gradients are clipped, the notes' cure for exploding
+# gradients in RNNs. The optimizer uses `clipnorm=1.0`, as the kit's `ladder` does: it caps
+# each weight tensor's gradient on its own, so it can also turn the step, where lesson 02's
+# `global_clipnorm` keeps its direction. Both stop an explosion, which is all we ask here.
 
 # %%
 units, epochs, n_train = config.pick(ci=(96, 3, 120_000), full=(256, 10, len(train_ids)))
@@ -480,10 +482,10 @@ assert char_bits < char_unigram - 0.3, "the model should beat the context-free u
 # In full mode (a GRU of 256 units, 10 epochs over the 845,789 training characters in batches
 # of 64 windows) the held-out text reaches **2.10 bits per character (perplexity 4.30)**,
 # against 6.25 bits for the uniform model and 4.80 for the unigram model; the training text
-# itself ends near 1.98 bits, so the model has begun to memorize. Training took 5.2 minutes
-# and the whole notebook 9.2 minutes on a quiet 2-core AMD EPYC CPU (TensorFlow 2.21, Keras
-# 3.15, XLA on); the stored run shared the CPU with four other jobs and took 790 s to train.
-# CI mode trains a smaller model for a few seconds, enough to beat the unigram model.
+# itself ends near 1.98 bits, so the model has begun to memorize. The stored run trained in
+# 790 s on a CPU without a GPU, shared with other jobs (its epochs took 51 to 95 s); on such a
+# machine Keras compiles the training step into a TensorFlow graph without XLA. CI mode
+# trains a smaller model for a few seconds, enough to beat the unigram model.
 
 # %% [markdown]
 # ## 7. Sampling new text
@@ -776,11 +778,11 @@ print(
 )
 
 # %% [markdown]
-# In full mode (a GRU of 128 units, 10 epochs, about 100 s on a quiet CPU) the held-out poems
-# score 7.70 bits per character, against 9.23 for the unigram model and 12.02 for the uniform
-# one; in the six samples above, all 48 lines have five characters, though only 2 of the 6
-# poems stop after exactly four or eight lines (the others run on past the corpus' forms).
-# The model learned the line length from the text alone, by counting in its state
+# In full mode (a GRU of 128 units, 10 epochs, 850 s in the stored run on a shared CPU) the
+# held-out poems score 7.70 bits per character, against 9.23 for the unigram model and 12.02
+# for the uniform one; in the six samples above, all 48 lines have five characters, though
+# only 2 of the 6 poems stop after exactly four or eight lines (the others run on past the
+# corpus' forms). The model learned the line length from the text alone, by counting in its state
 # $a^{\langle t \rangle}$; the imagery (mountains, the moon, rivers, wind) comes from what the
 # poems talk about most.
 

@@ -558,7 +558,9 @@ print(f"training text: {len(train_ids):,} characters; held-out text: {len(held_o
 # %% [markdown]
 # Sizes come from `config.pick`: CI mode trains a small GRU on a slice of the text for a few
 # seconds; full mode trains 256 units on the whole training text. The training set-up is
-# lesson 03's: windows of 100 characters, Adam with a cosine schedule, clipped gradients.
+# lesson 03's: windows of 100 characters, Adam with a cosine schedule, and `clipnorm=1.0`,
+# which clips each weight tensor's gradient on its own (lesson 02's `global_clipnorm` would
+# keep the step's direction; either stops an explosion).
 
 # %%
 units, epochs, n_train = config.pick(ci=(64, 3, 100_000), full=(256, 8, len(train_ids)))
@@ -605,9 +607,9 @@ assert held_out_bits < unigram_bits - 0.3, "the GRU should beat the context-free
 # %% [markdown]
 # In full mode (256 units, 8 epochs over the 845,789 training characters) the held-out text
 # reaches **2.16 bits per character** (perplexity 4.48), against 4.80 for the unigram model,
-# which ignores context; the training text ends the last epoch at 2.09. Training took 8 to 15
-# minutes in our four runs, on a 2-core CPU that several other jobs were using at the same
-# time; its fastest epoch ran at 0.28 s per batch, so a quiet machine needs about 5 minutes.
+# which ignores context; the training text ends the last epoch at 2.09. The stored run trained
+# in 507 s on a CPU without a GPU that other jobs were using at the same time (from 394 to
+# 604 ms per batch).
 # CI mode trains for a few seconds and only asks the model to beat the unigram model clearly.
 #
 # ## 8. Looking inside: the gates while the GRU reads

@@ -514,14 +514,12 @@ print(f"|V| = {V}; training text: {len(train_ids):,} characters; held out: {len(
 # Every model is Embedding → `lessons.StackedRNN` of GRU layers → Dense softmax, with the
 # embedding as wide as the layers, so every residual $P_j$ is the identity. Every model sees
 # the same batches in the same order, for the same number of steps, with the same optimizer
-# (Adam with clipped gradients). In full mode that is 64 units, windows of $T = 64$ characters
-# in batches of 64, and 150 steps: 614,400 characters, about three quarters of one pass over
-# the training text. Keras compiles each model's training step into a TensorFlow graph; on a
-# CPU it leaves XLA (`jit_compile`) off by default, and here that is right: for GRU stacks this
-# small, XLA made each step about twice as slow on our CPU and took several times longer to
-# compile. CI mode runs tiny models on a slice of
-# the text for a few steps, without compiling them (compiling takes longer than a few steps
-# do).
+# (Adam with `clipnorm=1.0`: each weight tensor's gradient clipped on its own). In full mode
+# that is 64 units, windows of $T = 64$ characters in batches of 64, and 150 steps: 614,400
+# characters, about three quarters of one pass over the training text. Keras compiles each
+# model's training step into a TensorFlow graph; on a machine without a GPU it leaves XLA
+# (`jit_compile`) off by default. CI mode runs tiny models on a slice of the text for a few
+# steps, without compiling them (compiling takes longer than a few steps do).
 
 # %%
 units = config.pick(ci=32, full=64)
@@ -696,9 +694,9 @@ plt.show()
 
 # %% [markdown]
 # **What our full run shows.** Full mode: 64 units, 150 steps of 64 windows of 64 characters
-# per model. On a 2-core CPU shared with other work the 11 models trained in 659 s (from 9 s
-# for one layer to 169 s for the 8-layer dense stack), and the whole notebook ran in 11.4
-# minutes; two runs gave the same numbers.
+# per model. On a CPU without a GPU, shared with other work, the whole grid of 11 models
+# trained in 294 s in the stored run, from 7 s for one layer to 119 s for the 8-layer dense
+# stack.
 # (`fit` prints `loss` in nats; the table and the plots are in bits.)
 #
 # - **Plain stacks stop improving at 2 layers.** Held-out bits per character: 3.09 with one
@@ -714,7 +712,7 @@ plt.show()
 #   and the slowest steps.
 # - **The gradient at layer 1 shows why.** Over the first 30 steps its norm falls with depth in
 #   plain stacks: 0.16, 0.11, 0.05, 0.05 for 1, 2, 4, 8 layers. At 8 layers it then collapses
-#   to 2 to 4 × 10⁻⁴, 500 to 700 times less than in the residual stack of 8 (0.17 to 0.20), and
+#   to 2 to 4 × 10⁻⁴, 470 to 700 times less than in the residual stack of 8 (0.17 to 0.20), and
 #   the whole stack stops learning. In residual stacks it does not shrink with depth, it grows
 #   (0.69 in the first 30 steps at 8 layers): every identity path adds its share. Dense stacks
 #   keep it about constant from 2 layers on (0.08 to 0.09). The plain stack of 4 is slow

@@ -844,12 +844,10 @@ plt.show()
 # - Reading both directions is the big step. Lesson 07's *one-layer* bidirectional GRU, with
 #   no regularization, reached 0.962. So on this task the second layer and the regularizers
 #   add no accuracy, and they cost time: about 4 times the one-way LSTM's seconds per epoch.
-# - The best settings on 2,000 sentences are not the best on 20,000. An earlier run of this
-#   notebook trained the same deep model without AR/TAR: 0.962 on all test words, 0.711 on
-#   `<unk>` words, both a little better than with it. With ten times more data and 4 epochs
-#   there is little memorizing left to stop (every model's best epoch was its 3rd or 4th), and
-#   a penalty on the states then only gets in the way. Regularizers are tuned per task and per
-#   data size, on the validation set.
+# - The best settings on 2,000 sentences need not be the best on 20,000. With ten times more
+#   data and 4 epochs there is little memorizing left to stop (every model's best epoch was
+#   its 3rd or 4th), and a penalty on the states may then only get in the way. Regularizers
+#   are tuned per task and per data size, on the validation set.
 
 # %%
 test_accuracy = {name: run["test acc"] for name, run in final.items()}

@@ -301,8 +301,12 @@ for example in dates.test[:8]:
 
 # %% [markdown]
 # The model: a bidirectional GRU encoder (lesson 07), a GRU decoder, and attention (section 3
-# says what it is). Characters are the tokens on both sides. In CI mode it is tiny and sees a
-# few thousand pairs; in full mode it has 64 units per direction and sees all 45,000 pairs.
+# says what it is). Characters are the tokens on both sides. With a bidirectional encoder the
+# decoder's first state is a bridge from both directions' last states,
+# $\mathbf{H}_0 = \tanh([\overrightarrow{\mathbf{H}}_{T_x}; \overleftarrow{\mathbf{H}}_1] W + b)$,
+# since the backward GRU ends at the first source position. In CI mode the model is tiny and
+# sees a few thousand pairs; in full mode it has 64 units per direction and sees all 45,000
+# pairs.
 
 # %%
 JIT = config.pick(ci=False, full=True)
@@ -491,8 +495,8 @@ assert char_accuracy > chance + 0.1, "the date model does not beat chance"
 # numbers, however long the source. A long source must squeeze through this **bottleneck**.
 #
 # **Attention** (Bahdanau et al., 2015) lets each decoder step look back at every encoder
-# output $\mathbf{k}_s = \mathbf{H}^{enc}_s$ and take what it needs. With the decoder's state
-# $\mathbf{q}_t$ as the *query*:
+# output $\mathbf{k}_s = \mathbf{H}^{enc}_s$ and take what it needs. With a vector from the
+# decoder, $\mathbf{q}_t$, as the *query*:
 #
 # $$e_{t,s} = \mathbf{v}^\top \tanh(W_q \mathbf{q}_t + W_k \mathbf{k}_s)
 # \qquad \text{how well source position } s \text{ fits step } t$$
@@ -505,6 +509,18 @@ assert char_accuracy > chance + 0.1, "the date model does not beat chance"
 #
 # Padded positions must get weight 0, or the decoder would read padding. The kit writes
 # vectors as rows, as the cells do: $W_q \mathbf{q}_t$ is `q @ W_q`.
+#
+# Where the context enters differs between the two classic arrangements. In Bahdanau's, the
+# query is the decoder's previous state, $\mathbf{q}_t = \mathbf{H}_{t-1}$, and
+# $\mathbf{c}_t$ goes into the cell with the input. The kit's `Seq2Seq` uses Luong et al.'s
+# (2015): the query is the decoder's new output, $\mathbf{q}_t = \mathbf{H}_t$, and
+# $\mathbf{c}_t$ joins it after the cell, in an attentional state that the output layer reads:
+#
+# $$\tilde{\mathbf{H}}_t = \tanh([\mathbf{c}_t; \mathbf{H}_t] W_c + \mathbf{b}_c), \qquad
+# \mathbf{O}_t = \tilde{\mathbf{H}}_t W_{hq} + \mathbf{b}_q$$
+#
+# The score, the softmax and the context are the same in both; Luong's placement lets the
+# decoder's recurrent layer run over a whole target at once in training.
 #
 # **Exercise 4.** Write `attention_weights(query, keys, keys_mask, W_q, W_k, v)` in NumPy.
 

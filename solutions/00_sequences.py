@@ -12,6 +12,10 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
+#     claims:
+#       names:
+#         printed: '{} names, e.g.'
+#         says: a list of {} US first names
 #     exercises:
 #       char_vocab:
 #         defines: build_char_vocab

@@ -12,6 +12,28 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
+#     claims:
+#       many_to_one_accuracy:
+#         printed: 'validation accuracy after 60 epochs: {}'
+#         says: reaches **{}** (our run)
+#       many_to_one_again:
+#         printed: 'validation accuracy after 60 epochs: {}'
+#         says: 'the many-to-one model''s {}:'
+#       cell_weights:
+#         printed: (None, 64) │ {} │
+#         says: with its {} weights
+#       after_first_row:
+#         printed: 'after 1 row : validation accuracy {}'
+#         says: right **{} %**
+#         divide: 0.01
+#       after_half:
+#         printed: 'after 4 rows: validation accuracy {}'
+#         says: gives **{} %**
+#         divide: 0.01
+#       after_whole:
+#         printed: 'after 8 rows: validation accuracy {}'
+#         says: image **{} %**
+#         divide: 0.01
 #     exercises:
 #       rnn_cell_call:
 #         defines: MyRNNCell

@@ -12,6 +12,47 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
+#     claims:
+#       held_out_bits:
+#         printed: 'held-out: {} bits/char (unigram'
+#         says: reaches **{} bits per character**
+#       unigram_bits:
+#         printed: '(unigram model: {} bits/char)'
+#         says: against {} for the unigram model
+#       train_time:
+#         printed: 244,684 parameters, trained in {} s
+#         says: trained in {} s on a CPU
+#       fastest_batch:
+#         printed: Epoch 6/8 132/132 - 52s - {}ms/step
+#         says: (from {} to
+#       slowest_batch:
+#         printed: Epoch 5/8 132/132 - 80s - {}ms/step
+#         says: to {} ms per batch)
+#       z_switches:
+#         printed: share of values below 0.1 or above 0.9 {}
+#         says: '**The gates are switches.** {} %'
+#         divide: 0.01
+#       r_switches:
+#         printed: share of values below 0.1 or above 0.9 0.78 {}
+#         says: less decided ({} %)
+#         divide: 0.01
+#       r_inside:
+#         printed: mean inside words 0.28 {}
+#         says: $R_t$ is {} inside words
+#       r_boundaries:
+#         printed: mean at word boundaries 0.26 {}
+#         says: and {} at boundaries;
+#       r_falling_units:
+#         printed: 'falls by more than 0.4 at boundaries: {} of 256'
+#         says: boundaries; {} units fall
+#       gradient_kept:
+#         printed: 10^-8; on average × {} per step
+#         says: keeps {} % per step
+#         divide: 0.01
+#       train_bits:
+#         printed: 'Epoch 8/8 132/132 - 67s - 511ms/step - loss: {}'
+#         says: the last epoch at {}.
+#         divide: 0.6931471805599453
 #     exercises:
 #       gru_call:
 #         defines: MyGRUCell
@@ -578,7 +619,9 @@ print(f"training text: {len(train_ids):,} characters; held-out text: {len(held_o
 # %% [markdown]
 # Sizes come from `config.pick`: CI mode trains a small GRU on a slice of the text for a few
 # seconds; full mode trains 256 units on the whole training text. The training set-up is
-# lesson 03's: windows of 100 characters, Adam with a cosine schedule, clipped gradients.
+# lesson 03's: windows of 100 characters, Adam with a cosine schedule, and `clipnorm=1.0`,
+# which clips each weight tensor's gradient on its own (lesson 02's `global_clipnorm` would
+# keep the step's direction; either stops an explosion).
 
 # %%
 units, epochs, n_train = config.pick(ci=(64, 3, 100_000), full=(256, 8, len(train_ids)))
@@ -625,9 +668,9 @@ assert held_out_bits < unigram_bits - 0.3, "the GRU should beat the context-free
 # %% [markdown]
 # In full mode (256 units, 8 epochs over the 845,789 training characters) the held-out text
 # reaches **2.16 bits per character** (perplexity 4.48), against 4.80 for the unigram model,
-# which ignores context; the training text ends the last epoch at 2.09. Training took 8 to 15
-# minutes in our four runs, on a 2-core CPU that several other jobs were using at the same
-# time; its fastest epoch ran at 0.28 s per batch, so a quiet machine needs about 5 minutes.
+# which ignores context; the training text ends the last epoch at 2.09. The stored run trained
+# in 507 s on a CPU without a GPU that other jobs were using at the same time (from 394 to
+# 604 ms per batch).
 # CI mode trains for a few seconds and only asks the model to beat the unigram model clearly.
 #
 # ## 8. Looking inside: the gates while the GRU reads

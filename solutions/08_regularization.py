@@ -12,6 +12,64 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
+#     claims:
+#       unseen_share:
+#         printed: validation sentences, {}% of their words unseen
+#         says: '{} % of the validation words'
+#       baseline_train_acc:
+#         printed: training accuracy {}, validation accuracy 0.896
+#         says: training accuracy ends at {};
+#       baseline_val_acc_end:
+#         printed: training accuracy 0.999, validation accuracy {}
+#         says: the accuracy ends at {}.
+#       best_epoch:
+#         printed: keep the weights of epoch {}
+#         says: lowest in epoch {} (accuracy
+#       best_epoch_acc:
+#         printed: 'validation accuracy then: {};'
+#         says: (accuracy {}), and the
+#       none_loss:
+#         printed: none 0.903 ± 0.000 0.897 ± 0.001 {}
+#         says: 0.32 to {} by epoch 12
+#       dropout_both_loss:
+#         printed: dropout X_t + H_t-1, per sequence 0.904 ± 0.001 0.902 ± 0.002 {}
+#         says: holds it at {} (accuracy
+#       weight_decay_loss:
+#         printed: weight decay 0.1 (AdamW) 0.902 ± 0.000 0.898 ± 0.001 {}
+#         says: weight decay to {}.
+#       clipping_loss:
+#         printed: clipping, global norm 1 0.903 ± 0.000 0.897 ± 0.002 {}
+#         says: changes nothing ({})
+#       fresh_loss:
+#         printed: dropout X_t + H_t-1, fresh per step 0.904 ± 0.001 0.902 ± 0.002 {}
+#         says: equally well here** ({} and
+#       early_loss:
+#         printed: early stopping, patience 2 0.903 ± 0.000 0.902 ± 0.000 {}
+#         says: (loss {}, accuracy
+#       combined_loss:
+#         printed: combined 0.903 ± 0.000 0.903 ± 0.000 {}
+#         says: 'best row: loss {},'
+#       combined_gap:
+#         printed: combined 0.903 ± 0.000 0.903 ± 0.000 0.312 ± 0.003 {}
+#         says: gap {}.
+#       vanilla_test:
+#         printed: vanilla RNN (01) 1,032,780 3 0.942 {}
+#         says: vanilla RNN **{}**
+#       gru_test:
+#         printed: GRU (04) 1,049,292 3 0.945 {}
+#         says: GRU **{}**
+#       lstm_test:
+#         printed: LSTM (05) 1,057,548 4 0.944 {}
+#         says: '**, LSTM **{}**, deep'
+#       deep_test:
+#         printed: deep bidirectional LSTM (06-08) 1,198,348 3 0.958 {}
+#         says: bidirectional LSTM **{}**
+#       vanilla_unk:
+#         printed: vanilla RNN (01) 1,032,780 3 0.942 0.940 {}
+#         says: 'larger: {},'
+#       deep_unk:
+#         printed: deep bidirectional LSTM (06-08) 1,198,348 3 0.958 0.960 {}
+#         says: 0.641 and {}.
 #     exercises:
 #       ar_tar_penalty:
 #         defines: ar_tar_penalty
@@ -869,12 +927,10 @@ plt.show()
 # - Reading both directions is the big step. Lesson 07's *one-layer* bidirectional GRU, with
 #   no regularization, reached 0.962. So on this task the second layer and the regularizers
 #   add no accuracy, and they cost time: about 4 times the one-way LSTM's seconds per epoch.
-# - The best settings on 2,000 sentences are not the best on 20,000. An earlier run of this
-#   notebook trained the same deep model without AR/TAR: 0.962 on all test words, 0.711 on
-#   `<unk>` words, both a little better than with it. With ten times more data and 4 epochs
-#   there is little memorizing left to stop (every model's best epoch was its 3rd or 4th), and
-#   a penalty on the states then only gets in the way. Regularizers are tuned per task and per
-#   data size, on the validation set.
+# - The best settings on 2,000 sentences need not be the best on 20,000. With ten times more
+#   data and 4 epochs there is little memorizing left to stop (every model's best epoch was
+#   its 3rd or 4th), and a penalty on the states may then only get in the way. Regularizers
+#   are tuned per task and per data size, on the validation set.
 
 # %%
 test_accuracy = {name: run["test acc"] for name, run in final.items()}

@@ -12,6 +12,58 @@
 #     language: python
 #     name: python3
 #   rnn_lessons:
+#     claims:
+#       dates_exact:
+#         printed: es_ES {}% 100.0%
+#         says: at {} % exact match
+#       plain_short:
+#         printed: 0-15 535 {}%
+#         says: without attention {} % (≤ 15
+#       plain_16_19:
+#         printed: 16-19 1072 {}%
+#         says: characters), {} %,
+#       plain_20_25:
+#         printed: 20-25 365 {}%
+#         says: '%, {} % and'
+#       plain_26:
+#         printed: 26-99 528 {}%
+#         says: and {} % (26 or more)
+#       attention_all:
+#         printed: 26-99 528 88.3% {}%
+#         says: attention reads {} % of the held-out
+#       per_plain:
+#         printed: ours, no attention, greedy {}%
+#         says: '(greedy: {} % →'
+#       per_attention:
+#         printed: ours, with attention, greedy {}%
+#         says: → {} % PER
+#       wer_plain:
+#         printed: ours, no attention, greedy 22.7% {}%
+#         says: PER, {} % →
+#       wer_attention:
+#         printed: ours, with attention, greedy 10.2% {}%
+#         says: → {} % WER)
+#       per_beam:
+#         printed: ours, with attention, beam 4 {}%
+#         says: little more ({} % /
+#       wer_beam:
+#         printed: ours, with attention, beam 4 9.5% {}%
+#         says: '/ {} %):'
+#       early_eos:
+#         printed: greedy {}% 0.0%
+#         says: fails this way ({} % early
+#       mean_length:
+#         printed: greedy 1.0% 0.0% {}
+#         says: mean length {} phonemes
+#       reference_length:
+#         printed: '(references: mean length {} phonemes'
+#         says: against {}), so beam
+#       greedy_per:
+#         printed: greedy 1.0% 0.0% 6.18 {}%
+#         says: only from {} % to
+#       beam_per:
+#         printed: beam 4, α = 0 1.0% 0.0% 6.18 {}%
+#         says: to {} % and the length
 #     exercises:
 #       attention_weights:
 #         defines: attention_weights
@@ -313,8 +365,12 @@ for example in dates.test[:8]:
 
 # %% [markdown]
 # The model: a bidirectional GRU encoder (lesson 07), a GRU decoder, and attention (section 3
-# says what it is). Characters are the tokens on both sides. In CI mode it is tiny and sees a
-# few thousand pairs; in full mode it has 64 units per direction and sees all 45,000 pairs.
+# says what it is). Characters are the tokens on both sides. With a bidirectional encoder the
+# decoder's first state is a bridge from both directions' last states,
+# $\mathbf{H}_0 = \tanh([\overrightarrow{\mathbf{H}}_{T_x}; \overleftarrow{\mathbf{H}}_1] W + b)$,
+# since the backward GRU ends at the first source position. In CI mode the model is tiny and
+# sees a few thousand pairs; in full mode it has 64 units per direction and sees all 45,000
+# pairs.
 
 # %%
 JIT = config.pick(ci=False, full=True)
@@ -510,8 +566,8 @@ assert char_accuracy > chance + 0.1, "the date model does not beat chance"
 # numbers, however long the source. A long source must squeeze through this **bottleneck**.
 #
 # **Attention** (Bahdanau et al., 2015) lets each decoder step look back at every encoder
-# output $\mathbf{k}_s = \mathbf{H}^{enc}_s$ and take what it needs. With the decoder's state
-# $\mathbf{q}_t$ as the *query*:
+# output $\mathbf{k}_s = \mathbf{H}^{enc}_s$ and take what it needs. With a vector from the
+# decoder, $\mathbf{q}_t$, as the *query*:
 #
 # $$e_{t,s} = \mathbf{v}^\top \tanh(W_q \mathbf{q}_t + W_k \mathbf{k}_s)
 # \qquad \text{how well source position } s \text{ fits step } t$$
@@ -524,6 +580,18 @@ assert char_accuracy > chance + 0.1, "the date model does not beat chance"
 #
 # Padded positions must get weight 0, or the decoder would read padding. The kit writes
 # vectors as rows, as the cells do: $W_q \mathbf{q}_t$ is `q @ W_q`.
+#
+# Where the context enters differs between the two classic arrangements. In Bahdanau's, the
+# query is the decoder's previous state, $\mathbf{q}_t = \mathbf{H}_{t-1}$, and
+# $\mathbf{c}_t$ goes into the cell with the input. The kit's `Seq2Seq` uses Luong et al.'s
+# (2015): the query is the decoder's new output, $\mathbf{q}_t = \mathbf{H}_t$, and
+# $\mathbf{c}_t$ joins it after the cell, in an attentional state that the output layer reads:
+#
+# $$\tilde{\mathbf{H}}_t = \tanh([\mathbf{c}_t; \mathbf{H}_t] W_c + \mathbf{b}_c), \qquad
+# \mathbf{O}_t = \tilde{\mathbf{H}}_t W_{hq} + \mathbf{b}_q$$
+#
+# The score, the softmax and the context are the same in both; Luong's placement lets the
+# decoder's recurrent layer run over a whole target at once in training.
 #
 # **Exercise 4.** Write `attention_weights(query, keys, keys_mask, W_q, W_k, v)` in NumPy.
 

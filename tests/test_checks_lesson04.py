@@ -7,6 +7,8 @@ names the part that is wrong (the gate, the line, the time step). A cell written
 with NumPy must fail the check and the grader's hidden test alike.
 """
 
+from pathlib import Path
+
 import keras
 import lesson_source
 import numpy as np
@@ -163,6 +165,46 @@ def test_wrong_gru_cell_is_caught(call, words):
         assert word in str(failure.value)
 
 
+def gru_with_a_slip(slip):
+    """A GRU call as students write it with one slip: H_{t-1} left out, or a bias typo."""
+
+    def call(self, inputs, states):
+        H = states[0]
+        H_gates = ops.zeros_like(H) if slip == "no past anywhere" else H
+        b_r = self.b_z if slip == "b_z in the reset gate" else self.b_r
+        b_z = self.b_r if slip == "b_r in the update gate" else self.b_z
+        R_t = ops.sigmoid(mm(inputs, self.W_xr) + mm(H_gates, self.W_hr) + b_r)
+        Z_t = ops.sigmoid(mm(inputs, self.W_xz) + mm(H_gates, self.W_hz) + b_z)
+        past = 0.0 if slip in ("no past in the candidate", "no past anywhere") else 1.0
+        H_tilde = ops.tanh(mm(inputs, self.W_xh) + past * mm(R_t * H, self.W_hh) + self.b_h)
+        keep = 0.0 if slip == "no old state in the update" else 1.0
+        H_t = keep * Z_t * H + (1.0 - Z_t) * H_tilde
+        return H_t, [H_t]
+
+    return call
+
+
+@pytest.mark.parametrize(
+    "slip, words, not_first",
+    [
+        # With R_t forced to 1, these three give the same numbers as a reset gate used the
+        # wrong way round: the check tries the cell on other weights to tell them apart.
+        ("no past in the candidate", ["candidate ignores the past"], "wrong way round"),
+        ("no past anywhere", ["gates and the candidate ignore H_{t-1}"], "wrong way round"),
+        ("b_z in the reset gate", ["reset gate adds the update gate's bias", "typo"], "Or:"),
+        ("b_r in the update gate", ["update gate adds the reset gate's bias", "typo"], "Or:"),
+        ("no old state in the update", ["old state is missing from the update"], "Or:"),
+    ],
+)
+def test_a_gru_slip_is_named_first(slip, words, not_first):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_gru_call(cell_with_call("gru_call", gru_with_a_slip(slip)))
+    message = str(failure.value)
+    guess = message.split("It looks like ", 1)[1]
+    assert all(word in guess.split("(Or:")[0] for word in words), message
+    assert not_first not in guess.split("\n")[0], message
+
+
 def test_returning_the_old_state_is_caught():
     def call(self, inputs, states):
         H_t, _ = gru()(self, inputs, states)
@@ -242,3 +284,66 @@ def test_every_listed_mistake_changes_the_step(mistakes, rng):
     x, h = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
     for message, mistake in mistakes:
         assert not np.allclose(mistake(x, h, w), step(x, h, w)), message
+
+
+# --- what a student sees in Jupyter ----------------------------------------------------------
+def test_a_failing_check_in_a_notebook_shows_no_frame_of_the_kit():
+    """In an IPython kernel, the traceback is the student's cell and the message, nothing more.
+
+    IPython skips frames marked `__tracebackhide__` but always shows the one that raised;
+    `lessons.checks` cuts the kit's frames off instead (`show_failure`).
+    """
+    import re
+
+    import nbclient
+    import nbformat
+
+    source = "\n".join(lesson_source.context_cells(LESSON)) + "\n" + exercise_cells()["gru_call"]
+    wrong = "ops.matmul((1.0 - R_t) * H_prev, self.W_hh)"
+    source = source.replace("ops.matmul(R_t * H_prev, self.W_hh)", wrong)
+    assert wrong in source
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(source),
+            nbformat.v4.new_code_cell(f"checks.check_gru_call({CHECKS['gru_call'][0]})"),
+        ]
+    )
+    nbclient.NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=300).execute()
+    (error,) = [o for o in nb.cells[1].outputs if o.output_type == "error"]
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+    assert error.ename == "CheckFailed" and "reset gate is used the wrong way round" in shown
+    assert "check_gru_call" in shown  # the student's line that called the check
+    kit = str(Path(lessons.__file__).parent)
+    assert kit not in shown and "lessons/checks" not in shown, shown
+    assert "skipping hidden" not in shown, shown
+
+
+def test_without_kit_frames_keeps_the_callers_frames_only():
+    from lessons.checks import without_kit_frames
+
+    def student():
+        checks.check_gru_call(cell_with_call("gru_call", gru(update="ng")))
+
+    try:
+        student()
+    except CheckFailed as failure:
+        tb = without_kit_frames(failure.__traceback__)
+    names = []
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert names == ["test_without_kit_frames_keeps_the_callers_frames_only", "student"]
+
+
+@pytest.mark.parametrize(
+    "given, words",
+    [
+        (lambda cls: cls(4), "an instance of it, `StudentCell(...)`"),
+        (lambda cls: 42, "it got 42"),
+    ],
+)
+def test_a_check_given_something_else_than_a_cell_class_says_so(given, words):
+    cls = cell_with_call("gru_call", gru())
+    with pytest.raises(CheckFailed, match="Pass the class, without parentheses") as failure:
+        checks.check_gru_call(given(cls))
+    assert words in str(failure.value)

@@ -5,6 +5,7 @@ executed on their own. The wrong implementations are mistakes students make;
 each must raise `CheckFailed` with a message that names the problem.
 """
 
+import keras
 import lesson_source
 import numpy as np
 import pytest
@@ -112,6 +113,30 @@ def logits_as_probabilities(y_true, logits):
     return float((-np.log(picked) * m).sum() / m.sum())
 
 
+def log_softmax_over(axis):
+    """The solution's loss with the log softmax over another axis than the vocabulary."""
+
+    def loss(y_true, logits):
+        log_p = ops.log_softmax(ops.convert_to_tensor(logits), axis=axis)
+        y = ops.cast(y_true, "int32")
+        picked = ops.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+        m = ops.cast(y != 0, "float32")
+        return -ops.sum(picked * m) / ops.sum(m)
+
+    return loss
+
+
+def keras_loss_without_from_logits(y_true, logits):
+    loss = keras.losses.sparse_categorical_crossentropy(y_true, logits)  # from_logits=False
+    m = ops.cast(ops.not_equal(y_true, 0), "float32")
+    return ops.sum(loss * m) / ops.sum(m)
+
+
+def keras_loss_class_without_from_logits(y_true, logits):
+    m = ops.cast(ops.not_equal(y_true, 0), "float32")
+    return keras.losses.SparseCategoricalCrossentropy()(y_true, logits, sample_weight=m)
+
+
 def library_loss(y_true, logits):
     return seq2seq.masked_loss(y_true, logits)
 
@@ -123,6 +148,10 @@ def library_loss(y_true, logits):
         (summed, "sum"),
         (per_sequence_mean, "per sequence"),
         (logits_as_probabilities, "softmax"),
+        (log_softmax_over(1), "log softmax taken over axis 1 (the time steps)"),
+        (log_softmax_over(0), "log softmax taken over axis 0 (the batch)"),
+        (keras_loss_without_from_logits, "without from_logits=True"),
+        (keras_loss_class_without_from_logits, "without from_logits=True"),
     ],
 )
 def test_masked_loss_catches(wrong, word):

@@ -16,6 +16,7 @@ MODULES = [
     "lessons.deep",
     "lessons.regularize",
     "lessons.gates",
+    "lessons.diagrams",
     "lessons.interop",
     "lessons.tasks",
     "lessons.text.vocab",

@@ -162,14 +162,18 @@ COURSE_PHRASES = ('"not worth the ticket"',)
 
 
 def student_texts(released_files):
-    """{where: text} of everything students read: each notebook cell, each README."""
-    texts = {}
+    """{where: text} of everything students read: each notebook cell, each README, the
+    package they import (its messages, docstrings and comments), and the README of this
+    repository's student notebooks."""
+    texts = {"notebooks/README.md (here)": (REPO / "notebooks" / "README.md").read_text()}
     for path, data in released_files.items():
         if path.endswith(".ipynb"):
             notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
             for number, cell in enumerate(notebook.cells, 1):
                 texts[f"{path}, cell {number}"] = cell.source
-        elif Path(path).name.lower().startswith("readme"):
+        elif Path(path).name.lower().startswith("readme") or (
+            path.startswith("lessons/") and path.endswith(".py")
+        ):
             texts[path] = data.decode("utf-8")
     return texts
 
@@ -177,6 +181,11 @@ def student_texts(released_files):
 def test_no_development_word_reaches_a_student(released_files):
     texts = student_texts(released_files)
     assert sum(".ipynb" in where for where in texts) > 100 and "README.md" in texts
+    assert sum(".ipynb" in where for where in texts) == sum(
+        len(nbformat.read(REPO / "notebooks" / f"{stem}.ipynb", as_version=4).cells)
+        for stem in STEMS
+    )  # every cell of every student notebook
+    assert "lessons/checks/lesson04.py" in texts and "data/README.md" in texts
     found = []
     for where, text in texts.items():
         for phrase in COURSE_PHRASES:

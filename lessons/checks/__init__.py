@@ -6,14 +6,51 @@ against an independent reference (NumPy from the equations, Keras' built-ins,
 statistics over many samples), prints a line per part that passed, and on the
 first failure raises `CheckFailed` with a message that says what was expected,
 what came back and where to look. The check's own frames are hidden from the
-notebook's traceback, so the student sees the message, not our code.
+notebook's traceback, so the student sees the message, not our code: pytest and
+IPython skip the frames marked `__tracebackhide__`, but IPython always shows the
+frame that raised, so in IPython (Jupyter, Colab) a `CheckFailed` is shown by
+`show_failure`, which cuts the traceback where the kit's code begins.
 """
 
 import re
+import sys
+from pathlib import Path
 
 
 class CheckFailed(AssertionError):
     """An exercise does not do what it should; the message says what and where."""
+
+
+KIT = Path(__file__).resolve().parents[1]  # the package `lessons`
+
+
+def without_kit_frames(tb):
+    """The traceback `tb` up to the first frame of the kit's code (the student's frames)."""
+    head, last = tb, None
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(KIT):
+            if last is None:
+                return head
+            last.tb_next = None  # writable since Python 3.7
+            return head
+        last, tb = tb, tb.tb_next
+    return head
+
+
+def show_failure(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for `CheckFailed`: its usual traceback, without the kit's frames."""
+    shell.showtraceback((etype, value, without_kit_frames(tb)), tb_offset=tb_offset)
+
+
+def _hide_kit_frames_in_ipython():
+    """Show failed checks with `show_failure` in a running IPython, unless it has a handler."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and hasattr(shell, "set_custom_exc") and not shell.custom_exceptions:
+        shell.set_custom_exc((CheckFailed,), show_failure)
+
+
+_hide_kit_frames_in_ipython()
 
 
 def passed(message):

@@ -64,6 +64,16 @@ def _listed(names):
 def make_cell(cell_class, units, input_dim, names):
     """Instantiate and build the student's cell; say plainly which named weight is missing."""
     __tracebackhide__ = True
+    if not isinstance(cell_class, type):
+        given = (
+            f"an instance of it, `{type(cell_class).__name__}(...)`"
+            if isinstance(cell_class, keras.layers.Layer)
+            else short_repr(cell_class)
+        )
+        raise CheckFailed(
+            f"The check takes your cell's class itself, e.g. `check(MyCell)`, and builds the "
+            f"cell with its own sizes; it got {given}. Pass the class, without parentheses."
+        )
     cell = run_student_code(cell_class, units, what=f"{cell_class.__name__}({units})")
     run_student_code(cell.build, (None, input_dim), what=f"building {cell_class.__name__}")
     for name in names:

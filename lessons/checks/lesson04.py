@@ -160,6 +160,12 @@ def _ignores_state(step):
     return lambda x, h, w: step(x, np.zeros_like(h), w)
 
 
+def _gru_past_only_in_mix(x, h, w):
+    """A GRU whose gates and candidate never read H_{t-1}: only the final mix uses it."""
+    Z = sigmoid(x @ w["W_xz"] + w["b_z"])
+    return Z * h + (1.0 - Z) * np.tanh(x @ w["W_xh"] + w["b_h"])
+
+
 SIMPLIFIED_MISTAKES = [
     (
         "Γ_u is used the wrong way round: it gates the old state, Γ_u ∗ c^<t-1> + (1 − Γ_u) "
@@ -245,6 +251,7 @@ def _gru_variant(X, H, w, *, update="slides", reset="before", gate=sigmoid, cand
         "slides": Z * H + (1.0 - Z) * H_tilde,
         "ng": (1.0 - Z) * H + Z * H_tilde,
         "none": H_tilde,
+        "candidate only": (1.0 - Z) * H_tilde,
     }[update]
 
 
@@ -304,6 +311,11 @@ GRU_MISTAKES = [
         _variant(_gru_variant, update="none"),
     ),
     (
+        "the old state is missing from the update: H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t has "
+        "two terms.",
+        _variant(_gru_variant, update="candidate only"),
+    ),
+    (
         "the candidate ignores the past: it needs the term (R_t ⊙ H_{t-1}) W_hh.",
         _variant(_gru_variant, reset="no past"),
     ),
@@ -332,6 +344,21 @@ GRU_MISTAKES = [
     ("the candidate's bias b_h is missing.", _variant(_gru_variant, _zeroed("b_h"))),
     ("the update gate's bias b_z is missing.", _variant(_gru_variant, _zeroed("b_z"))),
     ("the reset gate's bias b_r is missing.", _variant(_gru_variant, _zeroed("b_r"))),
+    (
+        "the reset gate adds the update gate's bias: R_t = σ(X_t W_xr + H_{t-1} W_hr + b_r), "
+        "with b_r, not b_z (a typo).",
+        _variant(_gru_variant, lambda w: _with(w, b_r=w["b_z"])),
+    ),
+    (
+        "the update gate adds the reset gate's bias: Z_t = σ(X_t W_xz + H_{t-1} W_hz + b_z), "
+        "with b_z, not b_r (a typo).",
+        _variant(_gru_variant, lambda w: _with(w, b_z=w["b_r"])),
+    ),
+    (
+        "the gates and the candidate ignore H_{t-1}; only the last line reads it. Z_t and R_t "
+        "need the terms H_{t-1} W_hz and H_{t-1} W_hr, and H̃_t needs (R_t ⊙ H_{t-1}) W_hh.",
+        _gru_past_only_in_mix,
+    ),
     (
         "you ignore the state Keras passes in: H_{t-1} is states[0], not zeros.",
         _ignores_state(reference_gru_step),
@@ -424,12 +451,36 @@ def _still_possible(mistakes, case, weights, right):
     ]
 
 
-def _compare(test, got, want, case, weights, mistakes, where_to_look, names):
+def _confirmed(named, probe, weights, case):
+    """The `named` (message, mistake) pairs that also give the student's step on other weights.
+
+    A forced gate can make several mistakes give the same numbers (with R_t = 1, a candidate
+    without the past equals a reset gate used the wrong way round, and equals a reset gate
+    fed b_z = −40). `probe(w, x, H)` runs the student's cell for one step on weights `w`:
+    on the test's weights and on fresh random ones, from a random state, only the real
+    mistake keeps matching. None confirmed (two mistakes at once): all of `named`.
+    """
+    rng = np.random.default_rng(44)
+    d, h = weights[next(k for k in weights if k.startswith("W_x"))].shape
+    gates = sorted({k[2:] for k in weights if k.startswith("b_")})
+    x, H = case.X[:, 0].astype(np.float64), case.H_0.astype(np.float64)
+    trials = [weights, random_gate_weights(rng, d, h, gates)]
+    theirs = [probe(w, x, H) for w in trials]
+    kept = [
+        (message, mistake)
+        for message, mistake in named
+        if all(np.allclose(mistake(x, H, w), t, atol=1e-4) for w, t in zip(trials, theirs))
+    ]
+    return kept or named
+
+
+def _compare(test, got, want, case, weights, mistakes, where_to_look, names, probe=None):
     """Fail at the earliest time step where `got` differs from `want`; name the mistake.
 
     `mistakes` holds only those not ruled out by the tests passed before: each is
     recomputed from the same previous state, and the ones that give the student's
-    numbers there (and differ from the right ones) are named.
+    numbers there (and differ from the right ones) are named; with `probe` (see
+    `_confirmed`), the ones that also match on other weights come first.
     """
     __tracebackhide__ = True
     state, new, _ = names
@@ -449,7 +500,10 @@ def _compare(test, got, want, case, weights, mistakes, where_to_look, names):
     for message, mistake in mistakes:
         value = mistake(x_t, np.asarray(previous, np.float64), weights)[0]
         if not np.allclose(value, right, atol=1e-4) and np.allclose(value, theirs, atol=1e-4):
-            named.append(message)
+            named.append((message, mistake))
+    if len(named) > 1 and probe is not None:
+        named = _confirmed(named, probe, weights, case)
+    named = [message for message, _ in named]
     where = (
         f"{test}: sequence {i} (length {case.lengths[i]}) first differs at time step t = {t + 1}."
     )
@@ -469,6 +523,12 @@ def _compare(test, got, want, case, weights, mistakes, where_to_look, names):
 def _run_tests(cell, layer, case, tests, reference, mistakes, names, exercise, keras_twin=None):
     """Each test: set its weights, run the student's cell in keras.layers.RNN, compare."""
     __tracebackhide__ = True
+
+    def probe(w, x, H):  # the student's cell, one direct step on weights `w`
+        set_weights(cell, w)
+        output = cell(np.asarray(x, "float32"), [np.asarray(H, "float32")])[0]
+        return as_array(output)
+
     for test, w, where_to_look, success in tests:
         set_weights(cell, w)
         got = as_array(
@@ -485,7 +545,7 @@ def _run_tests(cell, layer, case, tests, reference, mistakes, names, exercise, k
             numpy_want, want = want, keras_twin(w, case)
             kit_agrees(np.allclose(want, numpy_want, atol=ATOL), "NumPy and Keras' GRU")
         start = f"Padded sequences in keras.layers.RNN from a given {names[2]}"
-        _compare(f"{start}, {test}", got, want, case, w, mistakes, where_to_look, names)
+        _compare(f"{start}, {test}", got, want, case, w, mistakes, where_to_look, names, probe)
         mistakes = _still_possible(mistakes, case, w, want)
         passed(f"{success}, at every step of padded sequences")
 

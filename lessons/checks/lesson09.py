@@ -9,10 +9,11 @@ compared with a brute-force search over every (beam, token) pair and with the ru
 `AdditiveAttention` layer holding the same weights.
 """
 
+import keras
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import short_repr
+from lessons.checks.engine import as_array, short_repr
 
 PAD, UNK, EOS, BOS = 0, 1, 2, 3
 
@@ -193,6 +194,11 @@ def _loss_value(fn, y, logits, call):
     return value
 
 
+def _log_softmax_over(z, axis):
+    z = z - z.max(axis=axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+
 def _loss_diagnosis(y, logits, got, want):
     """Name the likely mistake by trying the usual wrong versions of the loss."""
     z = np.asarray(logits, np.float64)
@@ -202,7 +208,31 @@ def _loss_diagnosis(y, logits, got, want):
     m = y != PAD
     probs = np.clip(z, 1e-7, 1.0)
     as_probs = -np.log(np.take_along_axis(probs, y[..., None], axis=-1)[..., 0])
-    guesses = {
+    # Keras' own loss as a student calls it, without from_logits=True: its numbers, not ours.
+    keras_nll = as_array(keras.losses.sparse_categorical_crossentropy(y, logits))
+    guesses = {}
+    for axis, across in ((0, "the batch"), (1, "the time steps")):
+        wrong = -np.take_along_axis(_log_softmax_over(z, axis), y[..., None], axis=-1)[..., 0]
+        guesses[
+            f"the log softmax taken over axis {axis} ({across}): it normalizes over the "
+            "vocabulary, the last axis: ops.log_softmax(logits, axis=-1)"
+        ] = (wrong * m).sum() / m.sum()
+    keras_words = (
+        "Keras' sparse categorical cross-entropy without from_logits=True, which takes the "
+        "logits for probabilities: pass from_logits=True "
+        "(keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True))"
+    )
+    guesses |= {
+        keras_words: (keras_nll * m).sum() / m.sum(),
+        keras_words + ", and divide by the number of real tokens, Σ m, not by batch × T": (
+            keras_nll * m
+        ).sum()
+        / m.size,
+        keras_words + "; and it counts padding: weigh each token's loss by the mask m": (
+            keras_nll.mean()
+        ),
+    }
+    guesses |= {
         "the mean over every position, padding included: your loss counts padding. Divide by "
         "the number of real tokens, Σ m, not by batch × T": nll.mean(),
         "the sum over real tokens instead of their mean: divide by Σ m": (nll * m).sum(),
