@@ -275,6 +275,9 @@ def build_site(project, out):
         figures = write_sources(project, staging / "source")
         html = staging / "html"
         run_sphinx(staging / "source", html, staging / "doctrees")
+        # The themes copy Jinja templates of their own into _static: not pages, and unfilled.
+        for name in ("webpack-macros.html", "sbt-webpack-macros.html"):
+            (html / "_static" / name).unlink(missing_ok=True)
         found = leaks(staging, secret)
         if found:
             shown = "\n".join(f"  {path}: {line}" for path, line in found[:20])
