@@ -25,6 +25,7 @@ MODULES = [
     "lessons.seq2seq.layers",
     "lessons.seq2seq.training",
     "lessons.seq2seq.metrics",
+    "lessons.fonts",
 ]
 
 
