@@ -36,7 +36,7 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "site"
-    S.build_site(B.Project(REPO), out)
+    assert cli.main(["site", str(out), "--root", str(REPO)]) == 0
     return out
 
 
