@@ -101,6 +101,17 @@ def serve(folder):
         server.server_close()
 
 
+@contextlib.contextmanager
+def session(folder, env=None):
+    """(driver, origin): a headless Chromium, and `folder` served to it over HTTP."""
+    driver = chrome(env=env)
+    try:
+        with serve(folder) as origin:
+            yield driver, origin
+    finally:
+        driver.quit()
+
+
 def requests(driver):
     """Every URL the page asked for since the last call (Chromium's performance log)."""
     urls = []

@@ -258,36 +258,36 @@ def test_site_never_replaces_a_folder_it_did_not_write(tmp_path, capsys):
 
 # --- in a browser -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def visits(built):
-    """Every page loaded once in headless Chromium: what it asked for, logged, and showed."""
+def chromium():
     reason = browser.missing_reason()
     if reason:
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def visits(built, chromium):
+    """Every page loaded once in headless Chromium: what it asked for, logged, and showed."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     names = ["index.html"] + [f"{S.PAGES}/{stem}.html" for stem in STEMS]
     found = {}
-    driver = browser.chrome()
-    try:
-        with browser.serve(built) as origin:
-            for name in names:
-                driver.get(f"{origin}/{name}")
-                typeset = browser.wait_for_mathjax(driver)
-                shot = SCREENSHOTS / (Path(name).stem + ".png")
-                browser.screenshot(driver, shot)
-                found[name] = {
-                    "origin": origin,
-                    "requests": browser.requests(driver),
-                    "errors": browser.console_errors(driver),
-                    "mjx": typeset,
-                    "merror": driver.execute_script(
-                        "return document.querySelectorAll('mjx-merror').length"
-                    ),
-                    "prose": browser.prose_text(driver),
-                    "glyphs": cjk_glyphs(driver),
-                    "screenshot": shot,
-                }
-    finally:
-        driver.quit()
+    with browser.session(built) as (driver, origin):
+        for name in names:
+            driver.get(f"{origin}/{name}")
+            typeset = browser.wait_for_mathjax(driver)
+            shot = SCREENSHOTS / (Path(name).stem + ".png")
+            browser.screenshot(driver, shot)
+            found[name] = {
+                "origin": origin,
+                "requests": browser.requests(driver),
+                "errors": browser.console_errors(driver),
+                "mjx": typeset,
+                "merror": driver.execute_script(
+                    "return document.querySelectorAll('mjx-merror').length"
+                ),
+                "prose": browser.prose_text(driver),
+                "glyphs": cjk_glyphs(driver),
+                "screenshot": shot,
+            }
     return found
 
 
@@ -342,11 +342,8 @@ def test_chinese_renders_as_glyphs(visits, stem, must):
     assert boxes == [], f"{stem}: drawn as boxes: {''.join(boxes)}"
 
 
-def test_glyph_check_sees_boxes_without_a_chinese_font(built, tmp_path):
+def test_glyph_check_sees_boxes_without_a_chinese_font(built, chromium, tmp_path):
     """The check above can fail: with only DejaVu fonts, 年 is drawn as a box."""
-    reason = browser.missing_reason()
-    if reason:
-        pytest.skip(reason)
     dejavu = Path("/usr/share/fonts/truetype/dejavu")
     if not dejavu.is_dir():
         pytest.skip("fonts-dejavu is not installed")
@@ -355,76 +352,52 @@ def test_glyph_check_sees_boxes_without_a_chinese_font(built, tmp_path):
         '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
         f"<dir>{dejavu}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
     )
-    driver = browser.chrome(env={"FONTCONFIG_FILE": str(conf), "PATH": "/usr/bin:/bin"})
-    try:
-        with browser.serve(built) as origin:
-            driver.get(f"{origin}/{S.PAGES}/09_seq2seq.html")
-            glyphs = cjk_glyphs(driver)
-    finally:
-        driver.quit()
+    env = {"FONTCONFIG_FILE": str(conf), "PATH": "/usr/bin:/bin"}
+    with browser.session(built, env=env) as (driver, origin):
+        driver.get(f"{origin}/{S.PAGES}/09_seq2seq.html")
+        glyphs = cjk_glyphs(driver)
     assert glyphs and not any(glyphs[ch] for ch in "年月日"), glyphs
 
 
-def test_search_finds_the_lesson(built):
-    reason = browser.missing_reason()
-    if reason:
-        pytest.skip(reason)
+def test_search_finds_the_lesson(built, chromium):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = browser.chrome()
-    try:
-        with browser.serve(built) as origin:
-            driver.get(f"{origin}/search.html?q=forget+gate")
-            links = WebDriverWait(driver, 30).until(
-                lambda d: d.execute_script(
-                    "const a = document.querySelectorAll('#search-results li a');"
-                    "return a.length ? Array.from(a, e => e.getAttribute('href')) : null;"
-                )
+    with browser.session(built) as (driver, origin):
+        driver.get(f"{origin}/search.html?q=forget+gate")
+        links = WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script(
+                "const a = document.querySelectorAll('#search-results li a');"
+                "return a.length ? Array.from(a, e => e.getAttribute('href')) : null;"
             )
-            assert browser.console_errors(driver) == []
-    finally:
-        driver.quit()
+        )
+        assert browser.console_errors(driver) == []
     assert any("05_lstm.html" in link for link in links), links
 
 
-def test_a_lesson_prints_as_the_lesson_alone(built):
+def test_a_lesson_prints_as_the_lesson_alone(built, chromium):
     """In print, navigation is hidden, the article takes the page, code wraps, figures fit."""
-    reason = browser.missing_reason()
-    if reason:
-        pytest.skip(reason)
-    driver = browser.chrome()
-    try:
-        with browser.serve(built) as origin:
-            driver.get(f"{origin}/{S.PAGES}/04_gru.html")
-            browser.wait_for_mathjax(driver)
-            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-            layout = driver.execute_script("""
-                const shown = s => [...document.querySelectorAll(s)]
-                    .filter(e => getComputedStyle(e).display !== "none").length;
-                const article = document.querySelector("main article").getBoundingClientRect();
-                const images = [...document.querySelectorAll("article img")]
-                    .map(e => e.getBoundingClientRect().right);
-                return {
-                  navigation: shown(".bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area"
-                                    + ", .bd-header-article"),
-                  width: article.width / window.innerWidth,
-                  overflow: images.filter(r => r > article.right + 1).length,
-                  wrap: getComputedStyle(document.querySelector("article pre")).whiteSpace,
-                };
-            """)
-            pdf = driver.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
-    finally:
-        driver.quit()
+    with browser.session(built) as (driver, origin):
+        driver.get(f"{origin}/{S.PAGES}/04_gru.html")
+        browser.wait_for_mathjax(driver)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        layout = driver.execute_script("""
+            const shown = s => [...document.querySelectorAll(s)]
+                .filter(e => getComputedStyle(e).display !== "none").length;
+            const article = document.querySelector("main article").getBoundingClientRect();
+            const images = [...document.querySelectorAll("article img")]
+                .map(e => e.getBoundingClientRect().right);
+            return {
+              navigation: shown(".bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area"
+                                + ", .bd-header-article"),
+              width: article.width / window.innerWidth,
+              overflow: images.filter(r => r > article.right + 1).length,
+              wrap: getComputedStyle(document.querySelector("article pre")).whiteSpace,
+            };
+        """)
+        pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {})["data"])
     assert layout["navigation"] == 0, layout
     assert layout["width"] > 0.9 and layout["overflow"] == 0, layout
     assert layout["wrap"] == "pre-wrap", layout
-    data = base64.b64decode(pdf["data"])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "04_gru.pdf").write_bytes(data)
-    assert (
-        data.startswith(b"%PDF")
-        and data.count(b"/Type /Page\n")
-        + data.count(b"/Type /Page>")
-        + len(re.findall(rb"/Type\s*/Page[^s]", data))
-        > 5
-    )
+    (SCREENSHOTS / "04_gru.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) > 10
