@@ -33,7 +33,6 @@ TEMPLATES = R.TEMPLATES / "site"
 MARKER = ".rnn-lessons-site"  # in OUT_DIR: a folder this command wrote, safe to replace
 TITLE = "Recurrent neural networks, from the slides' equations"
 PAGES = "lessons"  # the lesson pages' folder in the site
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 LOCAL_BADGE = "/figures/colab-badge.svg"  # from the source folder's root (Sphinx's rule)
 # MathJax's bundles the site does not load; everything else (fonts, TeX extensions it
@@ -46,7 +45,7 @@ class SiteError(Exception):
 
 
 # --- the pages --------------------------------------------------------------------------
-def lesson_page(project, source, links):
+def lesson_page(source, links):
     """The lesson's page notebook: the executed solution, its exercise cells the student's.
 
     Cells are matched by position (the student twin keeps every cell, in order); a code
@@ -72,15 +71,14 @@ def lesson_page(project, source, links):
     return page
 
 
-def image_outputs(nb):
-    """The image outputs of `nb`'s code cells, in order: (cell index, MIME type, data)."""
+def png_outputs(nb):
+    """The PNG images (base64) among the outputs of `nb`'s code cells, in order."""
     return [
-        (index, mime, output["data"][mime])
-        for index, cell in enumerate(nb.cells)
+        output["data"]["image/png"]
+        for cell in nb.cells
         if cell.cell_type == "code"
         for output in cell.get("outputs", [])
-        for mime in IMAGE_TYPES
-        if mime in output.get("data", {})
+        if "image/png" in output.get("data", {})
     ]
 
 
@@ -88,7 +86,7 @@ def lesson_title(nb, stem):
     return nb.metadata.get("rnn_lessons", {}).get("title") or stem
 
 
-def home_page(project, links, summaries, figures):
+def home_page(links, summaries, figures):
     """index.md: the course, the lessons (one line, one figure each), how to open them."""
     cards = []
     for stem, title in figures:
@@ -110,7 +108,7 @@ def home_page(project, links, summaries, figures):
         "version": links.version,
         "tag": links.tag,
         "lessons": lessons,
-        "badge": f"[![Open in Colab]({LOCAL_BADGE})]({colab_url(links, first)})",
+        "badge": links.badge("notebooks", first).replace(COLAB_BADGE, LOCAL_BADGE),
         "clone_url": links.student + ".git",
         "folder": links.student.rsplit("/", 1)[-1],
         "repository": f"<{links.student}>",
@@ -120,10 +118,6 @@ def home_page(project, links, summaries, figures):
         text = text.replace("{{" + key + "}}", value)
     toctree = "\n".join(f"{PAGES}/{stem}" for stem, _ in figures)
     return f"{text}\n```{{toctree}}\n:hidden:\n:caption: Lessons\n\n{toctree}\n```\n"
-
-
-def colab_url(links, stem):
-    return links.badge("notebooks", stem).rsplit("](", 1)[1].rstrip(")")
 
 
 def summaries_for(project):
@@ -154,16 +148,18 @@ def write_sources(project, folder):
     shutil.copytree(mathjax_folder(), folder / "_static" / "mathjax", ignore=unused)
     figures = []
     for source in project.sources():
-        page = lesson_page(project, source, links)
-        (folder / PAGES / f"{source.stem}.ipynb").write_text(B.text_of(page, "ipynb"))
-        images = [(m, d) for _, m, d in image_outputs(page) if m == "image/png"]
+        page = lesson_page(source, links)
+        (folder / PAGES / f"{source.stem}.ipynb").write_text(
+            B.text_of(page, "ipynb"), encoding="utf-8"
+        )
+        images = png_outputs(page)
         pick = summaries[source.stem].get("figure", 0)
         if not 0 <= pick < len(images):
             raise SiteError(
                 f"lessons.json: {source.stem} shows its PNG output number {pick}, but its "
                 f"stored run has {len(images)} (numbered from 0)."
             )
-        (folder / "figures" / f"{source.stem}.png").write_bytes(base64.b64decode(images[pick][1]))
+        (folder / "figures" / f"{source.stem}.png").write_bytes(base64.b64decode(images[pick]))
         figures.append((source.stem, lesson_title(page, source.stem)))
     conf = R.template(
         "site/conf.py.in",
@@ -174,7 +170,7 @@ def write_sources(project, folder):
         tag=links.tag,
     )
     (folder / "conf.py").write_text(conf, encoding="utf-8")
-    (folder / "index.md").write_text(home_page(project, links, summaries, figures))
+    (folder / "index.md").write_text(home_page(links, summaries, figures), encoding="utf-8")
     return figures
 
 
@@ -255,7 +251,7 @@ def run_sphinx(source, html, doctrees):
         sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
         "-d", str(doctrees), str(source), str(html),
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, encoding="utf-8", errors="replace")
     if result.returncode != 0:
         raise SiteError(f"Sphinx failed (exit {result.returncode}):\n{result.stderr.strip()}")
 

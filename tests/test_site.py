@@ -103,7 +103,8 @@ def test_exercise_cells_are_the_students(built):
     for stem in STEMS:
         text = (built / S.PAGES / f"{stem}.html").read_text(encoding="utf-8")
         visible = S.html_text(text)
-        regions = (REPO / "solutions" / f"{stem}.py").read_text().count(B.SOLUTION_BEGIN)
+        source = (REPO / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
+        regions = source.count(B.SOLUTION_BEGIN)
         assert regions > 0
         assert visible.count("raise NotImplementedError()") == regions, stem
         assert visible.count("# YOUR CODE HERE") == regions, stem
@@ -181,7 +182,7 @@ def test_no_internal_link_is_broken_and_nothing_loads_from_elsewhere(built):
 
 
 def test_home_page_shows_each_lesson_with_a_figure_of_its_run(built):
-    summaries = json.loads((S.TEMPLATES / "lessons.json").read_text())
+    summaries = json.loads((S.TEMPLATES / "lessons.json").read_text(encoding="utf-8"))
     index = (built / "index.html").read_text(encoding="utf-8")
     text = S.html_text(index).replace("\u2019", "'")  # MyST's typographic apostrophes
     images = {src for tag, src in Page(index).links if tag == "img"}
@@ -219,7 +220,7 @@ def test_site_refuses_a_solution_line_in_an_output(tmp_path, monkeypatch):
             pieces += [o.get("text", "") for c in nb.cells for o in c.get("outputs", [])]
             page = html_dir / S.PAGES / f"{path.stem}.html"
             page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text("<pre>" + html.escape("\n".join(pieces)) + "</pre>")
+            page.write_text("<pre>" + html.escape("\n".join(pieces)) + "</pre>", encoding="utf-8")
 
     monkeypatch.setattr(S, "run_sphinx", pages_as_text)
     root = tmp_path / "course"
