@@ -164,7 +164,7 @@ def write_sources(project, folder):
     conf = R.template(
         "site/conf.py.in",
         title=TITLE,
-        author=project.setting("project", "name") or "rnn-lessons",
+        author=f"the {project.setting('project', 'name') or 'rnn-lessons'} authors",
         version=links.version,
         repository=links.student,
         tag=links.tag,
