@@ -44,7 +44,8 @@ test: install lint
 # only keras.ops and tests/backend.py: run on every backend. The notebooks need TensorFlow.
 BACKEND_TESTS := tests/test_cells.py tests/test_deep.py tests/test_regularize.py \
 	tests/test_interop.py tests/test_gates.py tests/test_seq2seq.py tests/test_per_step_noise.py \
-	tests/test_checks_lesson06.py tests/test_backends.py
+	tests/test_checks_lesson06.py tests/test_backends.py \
+	tests/test_bidirectional_saving.py
 test-jax: install
 	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider $(BACKEND_TESTS)
 

@@ -24,7 +24,7 @@ from lessons.seeding import set_seed
 from lessons.seq2seq import Seq2Seq  # also registers its layers for keras load_model
 
 # The lessons' figures draw Chinese (lessons 03 and 09) with an installed font that has it.
-fonts.use_cjk_fallback()
+fonts.use_cjk_font()
 
 __all__ = [
     "SimpleRNNCell",

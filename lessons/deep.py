@@ -18,6 +18,8 @@ drawn between whole recurrent layers.
   training each unit keeps its previous value with probability p.
 """
 
+import types
+
 import keras
 from keras import ops
 from keras.layers import Layer
@@ -83,6 +85,23 @@ def _check_cell(cell):
             f"reset_after=True)`), called once per layer; got {cell!r}."
         )
     return cell
+
+
+# --- bidirectional ------------------------------------------------------------------------
+def bidirectional_layer(layer, **kwargs):
+    """`keras.layers.Bidirectional(layer, **kwargs)` that loads safely from a `.keras` file.
+
+    Bidirectional copies `layer` by serializing it. Inside `load_model` Keras
+    matches serialized objects by `id()`, so a template freed after one layer
+    is built can lend its id to the next layer's template, and that layer is
+    then handed the earlier one's copy (seen on JAX as "Forward layer and
+    backward layer should have different `go_backwards` value"). Keeping the
+    templates alive as long as the wrapper keeps every id unique.
+    """
+    wrapper = keras.layers.Bidirectional(layer, **kwargs)
+    # A plain namespace: neither tracked as a sublayer nor walked when saving.
+    wrapper._templates = types.SimpleNamespace(layers=(layer, kwargs.get("backward_layer")))
+    return wrapper
 
 
 # --- zoneout ------------------------------------------------------------------------------
@@ -365,7 +384,7 @@ class StackedRNN(Layer):
         if not self.bidirectional:
             return self._rnn(j)
         # An explicit backward layer gets seeds of its own (Bidirectional would copy the forward's).
-        return keras.layers.Bidirectional(
+        return bidirectional_layer(
             self._rnn(j), merge_mode=self.merge_mode, backward_layer=self._rnn(j, backwards=True)
         )
 

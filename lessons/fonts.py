@@ -1,21 +1,28 @@
-"""Chinese characters in the lessons' figures: a fallback font for Matplotlib.
+"""Chinese characters in Matplotlib's figures (dates such as 2009年6月25日, the Tang poems).
 
-Matplotlib's default font, DejaVu Sans, has no Chinese characters: the Tang poems of lesson 03
-and the dates of lesson 09 (2009年6月25日) would be drawn as boxes. Since Matplotlib 3.6 each
-character is drawn with the first family of `font.family` that has it, so adding an installed
-Chinese font after the default keeps every Latin label as it was and draws the rest.
-`import lessons` calls `use_cjk_fallback()`.
+Matplotlib's default font, DejaVu Sans, has no CJK glyphs: it draws an empty box
+for each character and warns. `use_cjk_font` adds an installed CJK font after it
+as a fallback, so Latin text keeps its look and each Chinese character is drawn
+from the fallback. Debian and Ubuntu: `apt-get install fonts-wqy-zenhei` (or
+`fonts-noto-cjk`); Colab: `!apt-get install -qq fonts-wqy-zenhei`, then restart
+the runtime. macOS and Windows ship one of the families below.
+
+Example:
+
+>>> family = use_cjk_font()  # e.g. "WenQuanYi Zen Hei", or None if none is installed
 """
 
-import subprocess
+GENERIC = ("sans-serif", "serif", "monospace", "cursive", "fantasy")
 
-# Fonts with Chinese characters, most wanted first: Linux (Noto, WenQuanYi), macOS, Windows.
+# Families with the simplified-Chinese glyphs the lessons draw, best first.
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
+    "Noto Sans SC",
     "Source Han Sans SC",
     "WenQuanYi Zen Hei",
     "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
     "PingFang SC",
     "Heiti SC",
     "Microsoft YaHei",
@@ -23,46 +30,42 @@ CJK_FAMILIES = (
 )
 
 
-def use_cjk_fallback():
-    """Add the first installed font with Chinese characters to Matplotlib's `font.family`.
-
-    Returns the family's name, or None where no such font is installed (then nothing
-    changes). A font installed after Matplotlib built its font cache is found through
-    fontconfig's `fc-list`.
-
-    Example:
-
-    >>> import matplotlib
-    >>> family = use_cjk_fallback()
-    >>> family is None or family in matplotlib.rcParams["font.family"]
-    True
-    """
-    import matplotlib
+def _installed_families():
     from matplotlib import font_manager
 
-    family = _installed(font_manager) or _from_fontconfig(font_manager)
-    if family and family not in matplotlib.rcParams["font.family"]:
-        matplotlib.rcParams["font.family"] = [*matplotlib.rcParams["font.family"], family]
+    manager = font_manager.fontManager
+    names = {font.name for font in manager.ttflist}
+    if not names.intersection(CJK_FAMILIES):
+        # Matplotlib caches the font list; a font installed after the cache was made
+        # is found on disk and added.
+        known = {font.fname for font in manager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known:
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read
+                    continue
+        names = {font.name for font in manager.ttflist}
+    return names
+
+
+def use_cjk_font():
+    """Make an installed CJK font Matplotlib's fallback for Chinese characters.
+
+    Returns:
+        The family used, or None when none of `CJK_FAMILIES` is installed (the
+        figures then show boxes where the characters should be).
+    """
+    from matplotlib import rcParams
+
+    installed = _installed_families()
+    family = next((name for name in CJK_FAMILIES if name in installed), None)
+    if family is not None:
+        # Fallback works through a list of families: a generic name ("sans-serif")
+        # stands for one font only, so it is replaced by the font it stands for.
+        first = [
+            rcParams[f"font.{name}"][0] if name in GENERIC else name
+            for name in rcParams["font.family"]
+        ]
+        rcParams["font.family"] = [name for name in first if name != family] + [family]
     return family
-
-
-def _installed(font_manager):
-    names = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in names), None)
-
-
-def _from_fontconfig(font_manager):
-    try:
-        listed = subprocess.run(
-            ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    for line in listed.splitlines():
-        path = line.strip().rstrip(":")
-        if path:
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-    return _installed(font_manager)

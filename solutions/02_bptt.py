@@ -733,6 +733,7 @@ for label, optimizer, epochs in [
     ("global_clipnorm=1", keras.optimizers.SGD(0.03, global_clipnorm=1.0), epochs_clipped),
 ]:
     print(f"--- {label}")
+    lessons.set_seed(0)  # the same batches in both runs, whatever the cells above drew
     model = irnn()
     model.set_weights(initial_weights)
     model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -768,22 +769,27 @@ plt.show()
 unclipped_losses, unclipped_history = runs["no clipping"]
 clipped_losses, clipped_history = runs["global_clipnorm=1"]
 worst = np.nan_to_num(np.max(unclipped_losses), nan=np.inf)
-final_accuracy = clipped_history["val_accuracy"][-1]
+# SGD's validation accuracy jumps from epoch to epoch: judge the last few epochs together.
+last = clipped_history["val_accuracy"][-config.pick(ci=1, full=10) :]
+final_accuracy = float(np.mean(last))
 print(
     f"without clipping: largest running loss {worst:.3g}, final validation accuracy "
     f"{unclipped_history['val_accuracy'][-1]:.3f}"
 )
 print(
     f"with clipping: loss {clipped_history['loss'][0]:.3f} -> {clipped_history['loss'][-1]:.3f}, "
-    f"final validation accuracy {final_accuracy:.3f}"
+    f"validation accuracy over the last {len(last)} epoch(s) {final_accuracy:.3f} "
+    f"(from {min(last):.3f} to {max(last):.3f})"
 )
 
 # %% [markdown]
 # Without clipping, the loss explodes within the first few batches: to NaN in this run
 # (in other runs to around $10^{4}$, after which the ReLUs are dead and the loss stays at
 # chance). With the global norm clipped at 1, the same start, data and learning rate train
-# steadily: in full mode (50 epochs) the training loss falls from 2.19 to 0.27 and the
-# validation accuracy reaches **0.85** (our run), remembering the digit across 24 blank steps.
+# steadily: in full mode (50 epochs) the training loss falls from 2.19 to 0.25, and over the
+# last 10 epochs the validation accuracy averages **0.85** (our run; it jumps between 0.73 and
+# 0.89 from one epoch to the next, as plain SGD's does), remembering the digit across 24
+# blank steps.
 # CI mode (4 epochs) asks for the divergence without clipping and a clear rise above chance
 # (0.1) with it.
 
@@ -827,16 +833,33 @@ def truncated_gradient(params, xs, targets, k):
     return total
 
 
+chunk_sizes = list(range(1, 49))
+errors = [
+    relative_error(truncated_gradient(params, stream_x, stream_targets, k)["W"], full_grads["W"])
+    for k in chunk_sizes
+]
 print(f"{'k':>3}  relative error of ∂E/∂W against full BPTT")
 for k in (1, 2, 4, 8, 16, 48):
-    truncated = truncated_gradient(params, stream_x, stream_targets, k)
-    print(f"{k:>3}  {relative_error(truncated['W'], full_grads['W']):.1e}")
+    print(f"{k:>3}  {errors[k - 1]:.1e}")
+print(f"k = 16 to 47: from {min(errors[15:47]):.1e} to {max(errors[15:47]):.1e}")
+
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.semilogy(chunk_sizes[:-1], errors[:-1], "o-", markersize=3)  # k = 48 cuts nothing: error 0
+ax.set_xlabel("chunk length k (steps)")
+ax.set_ylabel("relative error of ∂E/∂W")
+ax.set_title("truncated BPTT against full BPTT, 48 steps", fontsize=10)
+plt.show()
 
 # %% [markdown]
-# With $k = 48$ nothing is cut and the error is 0. Shorter chunks lose the long-range terms
-# of the sum; because those terms are small here (the gradient vanishes over a few steps),
-# the error drops quickly as $k$ grows. That is why truncated BPTT works well in practice,
-# and also why it cannot teach a dependency longer than $k$ steps.
+# With $k = 48$ nothing is cut and the error is 0. Shorter chunks lose the terms of the sum
+# that reach back across a chunk border. Those that reach far are small here (the gradient
+# vanishes over a few steps), so the error falls fast as the chunks grow: 0.50 at $k = 1$,
+# 0.18 at $k = 8$, 0.067 at $k = 16$. Then it stops falling. Each border left also cuts the
+# *short* reach of the steps just after it, which is not small, so between $k = 16$ and 47
+# the error goes up and down with where the borders fall (from 0.030 to 0.11 in this run),
+# and only $k = 48$, no border at all, removes it. Truncated BPTT works well in practice
+# because a long stream has few borders for its length, and it cannot teach a dependency
+# longer than $k$ steps.
 #
 # In Keras, a **stateful** layer does the same. With `stateful=True` it keeps its last state
 # between calls and starts the next call from it; the stored state is a variable, not part of

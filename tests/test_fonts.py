@@ -1,51 +1,64 @@
-"""Chinese characters in the lessons' figures: `import lessons` gives Matplotlib a font for them."""
+"""Chinese characters in figures: drawn from a CJK fallback font, not as empty boxes."""
 
+import io
 import warnings
 
 import matplotlib
-import numpy as np
 import pytest
 
-import lessons  # noqa: F401  (what every notebook's set-up cell does)
-from lessons import fonts
-
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from lessons import fonts  # noqa: E402
+
+TEXT = "zh_CN 2009年6月25日 -> 2009-06-25"
 
 
-def drawn(text):
-    """(pixels, Matplotlib's missing-glyph warnings) for `text` drawn in the current rcParams."""
-    import matplotlib.pyplot as plt
-
+def missing_glyphs(text):
+    """The warnings Matplotlib gives while drawing `text`: one per glyph its fonts lack."""
+    fig, ax = plt.subplots()
+    ax.set_title(text)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig = plt.figure(figsize=(1, 1), dpi=64)
-        fig.text(0.1, 0.3, text, fontsize=28)
-        fig.canvas.draw()
-        pixels = np.asarray(fig.canvas.buffer_rgba())[..., 0].copy()
-        plt.close(fig)
-    return pixels, [str(w.message) for w in caught if "missing from font" in str(w.message)]
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
-def test_chinese_is_drawn_as_glyphs_not_boxes():
-    family = fonts.use_cjk_fallback()
+@pytest.fixture
+def rc():
+    with matplotlib.rc_context():
+        yield
+
+
+def test_default_font_lacks_the_characters(rc):
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans"]
+    assert len(missing_glyphs(TEXT)) == 3  # 年, 月, 日: what the fallback must supply
+
+
+def test_the_fallback_draws_every_character(rc):
+    family = fonts.use_cjk_font()
     if family is None:
-        pytest.skip("no font with Chinese characters installed (make install: fonts-wqy-zenhei)")
-    assert matplotlib.rcParams["font.family"][-1] == family
-    assert matplotlib.rcParams["font.family"].count(family) == 1  # called twice, added once
-    box, missing = drawn("\u0378")  # no font has it: the missing-glyph box
-    assert missing  # the check below can see a box
-    glyphs = {}
-    for char in "年月日春":
-        glyphs[char], missing = drawn(char)
-        assert missing == [], missing
-        assert (glyphs[char] < 128).sum() > 20 and not np.array_equal(glyphs[char], box)
-    assert len({g.tobytes() for g in glyphs.values()}) == 4  # four different glyphs
+        pytest.skip("no CJK font installed (make install adds fonts-wqy-zenhei)")
+    assert missing_glyphs(TEXT) == []
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", family]  # Latin text unchanged
 
-    before = matplotlib.rcParams["font.family"]
-    try:
-        latin, _ = drawn("Hg")
-        matplotlib.rcParams["font.family"] = before[:-1]
-        assert np.array_equal(drawn("Hg")[0], latin)  # Latin keeps the default font
-        assert drawn("年")[1]  # and without the fallback, 年 is missing: drawn as a box
-    finally:
-        matplotlib.rcParams["font.family"] = before
+
+def test_none_when_no_cjk_font_is_installed(rc, monkeypatch):
+    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("A Family Nobody Has",))
+    before = list(matplotlib.rcParams["font.family"])
+    assert fonts.use_cjk_font() is None
+    assert matplotlib.rcParams["font.family"] == before
+
+
+def test_import_lessons_sets_the_fallback():
+    """Every notebook's set-up cell imports lessons: its figures get the fallback from there."""
+    import subprocess
+    import sys
+
+    if fonts.use_cjk_font() is None:
+        pytest.skip("no CJK font installed (make install adds fonts-wqy-zenhei)")
+    code = "import lessons, matplotlib; print(matplotlib.rcParams['font.family'][-1])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in fonts.CJK_FAMILIES

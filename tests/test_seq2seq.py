@@ -395,11 +395,6 @@ def test_compiled_and_eager_decoding_agree(monkeypatch):
 
 # --- saving ---------------------------------------------------------------------------------------
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # never trained
-@pytest.mark.skipif(
-    keras.backend.backend() == "jax",
-    reason="on JAX, load_model of the bidirectional encoder fails in some runs (Keras: 'Forward "
-    "layer and backward layer should have different `go_backwards` value'); not yet understood",
-)
 def test_get_config_and_keras_file_round_trip(tmp_path):
     source_vocab = WordVocab(["one", "two", "three"])
     model = small_model(

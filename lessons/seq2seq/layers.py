@@ -7,6 +7,7 @@ from keras.layers import Layer
 
 from lessons import text
 from lessons.arguments import check_bool, check_choice, check_int, check_rate, check_units
+from lessons.deep import bidirectional_layer
 from lessons.gru import GRUCell
 from lessons.lstm import LSTMCell
 
@@ -179,7 +180,7 @@ class Encoder(Layer):
         for j in range(self.num_layers):
             rnn = recurrent_layer(cell, units, dropout)
             if self.bidirectional:
-                rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{j}")
+                rnn = bidirectional_layer(rnn, name=f"bidirectional_{j}")
                 self.bridges.append(
                     [
                         keras.layers.Dense(units, activation=act, name=f"bridge_{j}_{name}")
