@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install run test test-jax test-torch lint format bench notebooks release clean
+.PHONY: install run test test-jax test-torch lint format bench notebooks release site clean
 
 # Create .venv and install the kit with its dev extra; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -13,13 +13,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Also the grader's sandbox, bubblewrap, where it is missing and apt-get can install it (as
-# root); without it `rnn-lessons grade` falls back to a weaker isolation, so this never fails.
+# Also, where apt-get can install them (as root), Debian packages the kit uses if present:
+# `$(call apt,COMMAND,PACKAGES,WHAT IS LOST WITHOUT THEM)`. Never fails the install.
+apt = @$(1) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) || { apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); }; } >/dev/null 2>&1; } || \
+	echo "$(2) not installed: $(3)"
+
+# The grader's sandbox, bubblewrap; a font with Chinese characters for the figures (lessons
+# 03 and 09) and the site; Chromium and its driver for the site's browser tests.
 install: $(STAMP)
-	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		{ apt-get install -y -qq bubblewrap || { apt-get update -qq && \
-		apt-get install -y -qq bubblewrap; }; } >/dev/null 2>&1; } || \
-		echo "bubblewrap (bwrap) not installed: rnn-lessons grade uses a weaker sandbox."
+	$(call apt,command -v bwrap >/dev/null,bubblewrap,rnn-lessons grade uses a weaker sandbox.)
+	$(call apt,fc-list :lang=zh 2>/dev/null | grep -q .,fonts-wqy-zenhei,Chinese shows as boxes.)
+	$(call apt,command -v chromedriver >/dev/null,chromium chromium-driver,browser tests skip.)
 
 run: install
 	$(VENV)/bin/rnn-lessons ladder
@@ -71,6 +77,12 @@ notebooks: install
 RELEASE_DIR ?= ../rnn-lessons-course
 release: install
 	$(VENV)/bin/rnn-lessons release $(RELEASE_DIR)
+
+# The course as a static site (README, "The course as a website"): the executed lessons as
+# students get them. Nothing runs; a site built there before is replaced.
+SITE_DIR ?= build/site
+site: install
+	$(VENV)/bin/rnn-lessons site $(SITE_DIR)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache ladder.png

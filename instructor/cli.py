@@ -88,6 +88,19 @@ def _release(args):
         return 2
 
 
+def _site(args):
+    from instructor.build import BuildError, Project, find_project
+    from instructor.release import ReleaseError
+    from instructor.site import SiteError, site
+
+    try:
+        project = Project(args.root.resolve()) if args.root else find_project()
+        return site(project, args.out_dir)
+    except (BuildError, ReleaseError, SiteError, ValueError) as error:
+        print(f"rnn-lessons site: {error}", file=sys.stderr)
+        return 2
+
+
 def _autograder(args):
     from instructor.autograder import write_zip
     from instructor.build import BuildError, Project, find_project
@@ -244,6 +257,20 @@ def build_parser():
     )
     release.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
     release.set_defaults(func=_release)
+
+    site = commands.add_parser(
+        "site",
+        help="build the course as a static HTML site (the executed lessons, as students get them)",
+        description=(
+            "Build OUT_DIR as a static site: a page per lesson from its executed solution, "
+            "every exercise cell shown as the student notebook has it (no solution code, its "
+            "outputs dropped), a home page, search and MathJax served from the site. Nothing "
+            "runs and nothing is downloaded. A site built there before is replaced."
+        ),
+    )
+    site.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    site.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    site.set_defaults(func=_site)
     return parser
 
 

@@ -67,16 +67,13 @@ def plan(project, tag=None):
     """
     links = project.links(tag)
     check_settings(project, links)
-    files, rows, secret, public = {}, [], set(), set()
+    files, rows = {}, []
     for source in project.sources():
         source_nb = B.read_notebook(source)
         fresh = B.with_generated_cells(source_nb, links, "solutions", source.stem)
         solution = B.paired_solution(fresh, source.with_suffix(".ipynb"))
         twin = B.student_twin(solution, links, source.stem)
         files[f"notebooks/{source.stem}.ipynb"] = B.text_of(twin, "ipynb").encode()
-        for cell in source_nb.cells:
-            secret.update(B.solution_lines(cell.source))
-            public.update(line.strip() for line in B.strip_solutions(cell.source).splitlines())
         title = source_nb.metadata.get("rnn_lessons", {}).get("title", "")
         rows.append(f"| `{source.stem}` | {title} | {links.badge('notebooks', source.stem)} |")
     for folder in (PACKAGE, DATA):
@@ -89,7 +86,7 @@ def plan(project, tag=None):
     files["pyproject.toml"] = student_pyproject(project, links).encode()
     files[".gitignore"] = (TEMPLATES / "gitignore.in").read_bytes()
 
-    found = leaks(files, secret - public)
+    found = leaks(files, secret_lines(project))
     if found:
         shown = "\n".join(f"  {path}: {line}" for path, line in found[:20])
         more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
@@ -99,6 +96,20 @@ def plan(project, tag=None):
         )
     files[MANIFEST] = manifest(files, links).encode()
     return files
+
+
+def secret_lines(project):
+    """The solution regions' lines that appear nowhere else in the lessons' sources.
+
+    A lone `return x` is in the student notebooks anyway: only the lines a student could
+    not have got elsewhere count as a leak.
+    """
+    secret, public = set(), set()
+    for source in project.sources():
+        for cell in B.read_notebook(source).cells:
+            secret.update(B.solution_lines(cell.source))
+            public.update(line.strip() for line in B.strip_solutions(cell.source).splitlines())
+    return secret - public
 
 
 def check_settings(project, links):

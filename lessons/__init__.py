@@ -13,7 +13,7 @@ __version__ = "0.1.0"  # = [project] version in pyproject.toml; Colab's set-up c
 # explicit TF_CPP_MIN_LOG_LEVEL in the environment still wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from lessons import tasks  # noqa: F401  (lessons.tasks without a second import)
+from lessons import fonts, tasks  # noqa: F401  (lessons.tasks without a second import)
 from lessons.deep import StackedRNN, Zoneout
 from lessons.gru import GRUCell
 from lessons.interop import from_keras, to_keras
@@ -22,6 +22,9 @@ from lessons.regularize import ActivationRegularization, PerStepDropout
 from lessons.rnn import SimpleRNNCell
 from lessons.seeding import set_seed
 from lessons.seq2seq import Seq2Seq  # also registers its layers for keras load_model
+
+# The lessons' figures draw Chinese (lessons 03 and 09) with an installed font that has it.
+fonts.use_cjk_font()
 
 __all__ = [
     "SimpleRNNCell",

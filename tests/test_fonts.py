@@ -49,3 +49,16 @@ def test_none_when_no_cjk_font_is_installed(rc, monkeypatch):
     before = list(matplotlib.rcParams["font.family"])
     assert fonts.use_cjk_font() is None
     assert matplotlib.rcParams["font.family"] == before
+
+
+def test_import_lessons_sets_the_fallback():
+    """Every notebook's set-up cell imports lessons: its figures get the fallback from there."""
+    import subprocess
+    import sys
+
+    if fonts.use_cjk_font() is None:
+        pytest.skip("no CJK font installed (make install adds fonts-wqy-zenhei)")
+    code = "import lessons, matplotlib; print(matplotlib.rcParams['font.family'][-1])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in fonts.CJK_FAMILIES
