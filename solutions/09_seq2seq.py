@@ -384,13 +384,13 @@ for example in dates.test[:8]:
 # A bidirectional encoder ends with two states, $\overrightarrow{\mathbf{H}}_{T_x}$ (after
 # the last character) and $\overleftarrow{\mathbf{H}}_1$ (after reading back to the first),
 # $2h$ numbers where the decoder's GRU has $h$. A learned **bridge** joins them into the
-# decoder's first state:
+# decoder's first state (`Encoder.combine_directions`):
 #
 # $$\mathbf{H}_0 = \tanh\big([\overrightarrow{\mathbf{H}}_{T_x};
 # \overleftarrow{\mathbf{H}}_1] W_{bh} + \mathbf{b}_{bh}\big)$$
 #
 # ```python
-# bridge(ops.concatenate([f, b], axis=-1))  # Encoder.combine_directions; bridge = Dense(h, tanh)
+# bridge(ops.concatenate([f, b], axis=-1))  # a Dense(h, tanh)
 # ```
 #
 # So in these models $\mathbf{c} = \mathbf{H}_0$, not the encoder's last output. The encoder's
@@ -625,8 +625,8 @@ assert char_accuracy > chance + 0.1, "the date model does not beat chance"
 # $$\alpha_{t,s} = \frac{\exp(e_{t,s})}{\sum_{s' \text{ real}} \exp(e_{t,s'})}
 # \qquad \text{a softmax over the real source positions}$$
 #
-# $$\mathbf{c}_t = \sum_s \alpha_{t,s} \mathbf{k}_s \qquad \text{a context of its own at
-# every step}$$
+# $$\mathbf{c}_t = \sum_s \alpha_{t,s} \mathbf{k}_s \qquad
+# \text{a context of its own at every step}$$
 #
 # Padded positions must get weight 0, or the decoder would read padding. The kit writes
 # vectors as rows, as the cells do: $W_q \mathbf{q}_t$ is `q @ W_q`.
@@ -634,28 +634,29 @@ assert char_accuracy > chance + 0.1, "the date model does not beat chance"
 # **The model trained here.** Where the query comes from, and where the context goes, is a
 # choice. `lessons.seq2seq` follows Luong et al. (2015): the query is the decoder's output at
 # this step, and the context is mixed into the output, not fed back into the GRU. One decoder
-# step, each equation with its line in `lessons/seq2seq/layers.py`:
+# step (`Decoder.step`, then `Decoder.readout`), each equation with its line in
+# `lessons/seq2seq/layers.py`:
 #
 # $$\mathbf{X}_t = \text{embed}(y^{\langle t-1 \rangle}), \qquad
 # \mathbf{H}_t = \text{GRU}(\mathbf{X}_t, \mathbf{H}_{t-1})$$
 #
 # ```python
-# X = self.embedding(tokens)                                # Decoder.step_inputs
-# H, states = rnn.cell(H, states, training=False)           # Decoder.step
+# X = self.embedding(tokens)
+# H, states = rnn.cell(H, states, training=False)
 # ```
 #
 # $$\mathbf{q}_t = \mathbf{H}_t, \quad \mathbf{k}_s = [\overrightarrow{\mathbf{H}}_s;
 # \overleftarrow{\mathbf{H}}_s], \quad e_{t,s},\ \alpha_{t,s},\ \mathbf{c}_t \text{ as above}$$
 #
 # ```python
-# C, weights = self.attention(H, state["keys"], keys_mask=state["keys_mask"])  # Decoder.readout
+# C, weights = self.attention(H, state["keys"], keys_mask=state["keys_mask"])
 # ```
 #
 # $$\tilde{\mathbf{H}}_t = \tanh([\mathbf{c}_t; \mathbf{H}_t] W_c + \mathbf{b}_c)
 # \qquad \text{the attentional state}$$
 #
 # ```python
-# H_tilde = self.attentional(ops.concatenate([C, H], axis=-1))  # Dense(h, tanh), named W_c
+# H_tilde = self.attentional(ops.concatenate([C, H], axis=-1))  # a Dense(h, tanh): W_c
 # ```
 #
 # $$\mathbf{O}_t = \tilde{\mathbf{H}}_t W_{hq} + \mathbf{b}_q, \qquad
