@@ -11,7 +11,7 @@ prints the versions (`lessons.config.describe`) and warns outside the range.
 import importlib.metadata
 
 # package -> (oldest supported, first unsupported): the range [low, high).
-SUPPORTED = {"tensorflow": ("2.16.1", "2.22"), "keras": ("3.3.3", "3.16")}
+SUPPORTED = {"tensorflow": ("2.16.2", "2.22"), "keras": ("3.3.3", "3.16")}
 
 
 def _release(version):

@@ -187,18 +187,24 @@ class Encoder(Layer):
         layer_options = (self.implementation, self.reset_after)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.rnns = []
-        self.bridges = []  # per layer, one projection per state: [W_bh] or [W_bh, W_bc]
+        # W_bh (and W_bc) of every layer, in one flat list: Keras before 3.15.1 does not save
+        # layers held in a list of lists (`bridges` gives them per layer).
+        self.bridge_layers = []
         for j in range(self.num_layers):
             rnn = recurrent_layer(cell, units, dropout, *layer_options)
             if self.bidirectional:
                 rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{j}")
-                self.bridges.append(
-                    [
-                        keras.layers.Dense(units, activation=act, name=f"bridge_{j}_{name}")
-                        for name, act in zip(STATE_NAMES[cell], ("tanh", None))
-                    ]
-                )
+                self.bridge_layers += [
+                    keras.layers.Dense(units, activation=act, name=f"bridge_{j}_{name}")
+                    for name, act in zip(STATE_NAMES[cell], ("tanh", None))
+                ]
             self.rnns.append(rnn)
+
+    @property
+    def bridges(self):
+        """Per layer, one projection per state: [W_bh] or [W_bh, W_bc] (empty one-way)."""
+        n = len(STATE_NAMES[self.cell])
+        return [self.bridge_layers[j * n : (j + 1) * n] for j in range(self.num_layers)]
 
     def build(self, source_ids_shape):
         self.embedding.build(source_ids_shape)
