@@ -59,7 +59,8 @@ OLDEST_VERSION = $(shell $(PYTHON) -c "import runpy; \
 	print(runpy.run_path('lessons/versions.py')['SUPPORTED']['$(1)'][0])")
 OLDEST_TF    := $(call OLDEST_VERSION,tensorflow)
 OLDEST_KERAS := $(call OLDEST_VERSION,keras)
-OLDEST_VENV  := $(HOME)/.cache/rnn-lessons/venv-tf$(OLDEST_TF)-keras$(OLDEST_KERAS)
+OLDEST_PY    := $(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])")
+OLDEST_VENV  := $(HOME)/.cache/rnn-lessons/venv-py$(OLDEST_PY)-tf$(OLDEST_TF)-keras$(OLDEST_KERAS)
 OLDEST_TESTS := tests/test_cells.py tests/test_interop.py tests/test_deep.py \
 	tests/test_seq2seq.py tests/test_fastpath.py
 $(OLDEST_VENV)/.installed:
