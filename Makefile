@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install run test test-jax test-torch lint format bench notebooks release site clean
+.PHONY: install run test test-jax test-torch test-oldest lint format bench notebooks release site clean
 
 # Create .venv and install the kit with its dev extra; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -37,6 +37,7 @@ test: install lint
 	$(MAKE) --no-print-directory test-jax
 	@if $(TORCH_READY); then $(MAKE) --no-print-directory test-torch; else \
 		echo "PyTorch: no CPU-only wheel ($(TORCH_CPU)) to install here; its run skipped."; fi
+	$(MAKE) --no-print-directory test-oldest
 	CI=true $(PY) -m pytest --nbval-lax --sanitize-with nbval_sanitize.cfg \
 		--nbval-cell-timeout=300 --durations=5 -p no:cacheprovider solutions
 
@@ -57,6 +58,26 @@ TORCH_READY := $(PY) -c "import torch" 2>/dev/null || \
 test-torch: install
 	@$(TORCH_READY) || $(PY) -m pip install "$(TORCH_CPU)"
 	KERAS_BACKEND=torch $(PY) -m pytest -q -p no:cacheprovider $(BACKEND_TESTS)
+
+# The oldest supported TensorFlow/Keras pair (the lower bounds in lessons/versions.py and
+# pyproject.toml): the cells', interop, stacks' and seq2seq tests run again in a venv of its
+# own, kept outside the clone and named by the pair, so later runs on this machine reuse it.
+OLDEST_VERSION = $(shell $(PYTHON) -c "import runpy; \
+	print(runpy.run_path('lessons/versions.py')['SUPPORTED']['$(1)'][0])")
+OLDEST_TF    := $(call OLDEST_VERSION,tensorflow)
+OLDEST_KERAS := $(call OLDEST_VERSION,keras)
+OLDEST_PY    := $(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])")
+OLDEST_VENV  := $(HOME)/.cache/rnn-lessons/venv-py$(OLDEST_PY)-tf$(OLDEST_TF)-keras$(OLDEST_KERAS)
+OLDEST_TESTS := tests/test_cells.py tests/test_interop.py tests/test_deep.py \
+	tests/test_seq2seq.py tests/test_fastpath.py
+$(OLDEST_VENV)/.installed:
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet "tensorflow==$(OLDEST_TF)" \
+		"keras==$(OLDEST_KERAS)" matplotlib tqdm "rapidfuzz>=3" pytest
+	touch $@
+test-oldest: $(OLDEST_VENV)/.installed
+	cd $(CURDIR) && PYTHONPATH=$(CURDIR) $(OLDEST_VENV)/bin/python -m pytest -q \
+		-p no:cacheprovider $(OLDEST_TESTS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,8 +3,13 @@
 Each pair (kit cell, Keras layer with the same weights layout and options) is
 timed alternately in one run, so both see the same machine load; the script
 prints the median step time of each and their ratio, per compile mode:
-"graph" (tf.function, `jit_compile=False`) and "xla" (`jit_compile=True`,
-what `model.fit` picks by default on TensorFlow when op determinism is off).
+"graph" (tf.function, `jit_compile=False`: what `model.fit` runs on a CPU,
+where Keras' "auto" leaves XLA off) and "xla" (`jit_compile=True`). On a GPU
+the Keras built-ins run cuDNN, which refuses XLA: their "xla" column is then
+the cuDNN kernel again (Keras warns and compiles without XLA).
+
+The "StackedRNN" pairs are the fast-path switch itself: the same 2-layer
+stack with `implementation="kit"` and `"keras"` (GRU in the cuDNN form).
 
     python benchmarks/cells.py                 # B=256, T=100, 256 inputs and units
     python benchmarks/cells.py --reps 5 --batch 64 --steps 50
@@ -23,16 +28,31 @@ import numpy as np  # noqa: E402
 
 import lessons  # noqa: E402
 
+
+def _stack(cell, implementation):
+    return lambda u: lessons.StackedRNN(u, 2, cell=cell, implementation=implementation)
+
+
+def _rnn(cell_type, **options):
+    return lambda u: keras.layers.RNN(cell_type(u, **options))
+
+
+# name -> (the kit's layer, Keras' layer), each a function of the number of units.
 PAIRS = {
     "GRU (reset_after=False)": (
-        lambda u: lessons.GRUCell(u),
+        _rnn(lessons.GRUCell),
         lambda u: keras.layers.GRU(u, reset_after=False),
     ),
     "GRU (reset_after=True)": (
-        lambda u: lessons.GRUCell(u, reset_after=True),
+        _rnn(lessons.GRUCell, reset_after=True),
         lambda u: keras.layers.GRU(u, reset_after=True),
     ),
-    "LSTM": (lambda u: lessons.LSTMCell(u), lambda u: keras.layers.LSTM(u)),
+    "LSTM": (_rnn(lessons.LSTMCell), lambda u: keras.layers.LSTM(u)),
+    "StackedRNN GRU x2": (
+        lambda u: lessons.StackedRNN(u, 2, cell="gru", implementation="kit", reset_after=True),
+        _stack("gru", "keras"),
+    ),
+    "StackedRNN LSTM x2": (_stack("lstm", "kit"), _stack("lstm", "keras")),
 }
 
 
@@ -45,14 +65,12 @@ def make_model(layer, steps, features, jit):
 
 
 def time_pair(name, args, jit):
-    kit_cell, keras_layer = PAIRS[name]
+    kit_layer, keras_layer = PAIRS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, args.steps, args.features), dtype=np.float32)
     y = rng.standard_normal((args.batch, 1), dtype=np.float32)
     models = {
-        "lessons": make_model(
-            keras.layers.RNN(kit_cell(args.units)), args.steps, args.features, jit
-        ),
+        "lessons": make_model(kit_layer(args.units), args.steps, args.features, jit),
         "keras": make_model(keras_layer(args.units), args.steps, args.features, jit),
     }
     times = {k: [] for k in models}
@@ -65,6 +83,17 @@ def time_pair(name, args, jit):
             model.train_on_batch(x, y)
             times[key].append(time.perf_counter() - start)
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def device_name():
+    """The GPU TensorFlow sees (by name), else the CPU model."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        for gpu in tf.config.list_physical_devices("GPU"):
+            details = tf.config.experimental.get_device_details(gpu)
+            return f"GPU {details.get('device_name', gpu.name)}"
+    return cpu_name()
 
 
 def cpu_name():
@@ -87,11 +116,11 @@ def main():
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--modes", default="graph,xla")
-    parser.add_argument("--cells", default=",".join(PAIRS))
+    parser.add_argument("--cells", default=",".join(list(PAIRS)[:3]), help="names from PAIRS")
     args = parser.parse_args()
 
     backend = keras.backend.backend()
-    print(f"keras {keras.__version__} ({backend}) on {cpu_name()}, {os.cpu_count()} CPUs")
+    print(f"keras {keras.__version__} ({backend}) on {device_name()}, {os.cpu_count()} CPUs")
     print(
         f"B={args.batch} T={args.steps} d={args.features} h={args.units}, "
         f"median of {args.reps} alternated training steps (SGD, MSE, Dense(1) head)"

@@ -413,7 +413,7 @@ def execute(nb, project):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = tidy_outputs(cell.outputs)
-    nb.metadata[RUN_KEY] = {"inputs": code_hash(nb), "mode": "ci" if config.ci_mode() else "full"}
+    nb.metadata[RUN_KEY] = {"inputs": code_hash(nb), "mode": config.run_size()}
     return nb
 
 

@@ -10,11 +10,19 @@ import keras
 from keras import ops
 from keras.layers import Layer
 
-# Keras keeps its dropout-mask mixin private; it is what `keras.layers.RNN`
-# looks for to draw one mask per sequence before the time loop starts.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-
 from lessons.arguments import check_rate, check_units
+from lessons.versions import unsupported_keras
+
+# Keras keeps its dropout-mask mixin private (no public name in keras 3.0-3.15); it is what
+# `keras.layers.RNN` looks for to draw one mask per sequence before the time loop starts.
+# Where a Keras release moves it, the kit stops here with the versions it supports.
+try:
+    from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+except ImportError as error:  # pragma: no cover - only on an unsupported Keras
+    raise unsupported_keras(
+        "its private keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell, which "
+        "keras.layers.RNN uses for per-sequence dropout masks, is gone"
+    ) from error
 
 # Cells being watched by `lessons.gates.record_gates`: id(cell) -> list of steps.
 _RECORDERS = {}

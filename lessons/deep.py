@@ -33,6 +33,7 @@ from lessons.arguments import (
     check_units,
 )
 from lessons.cell import NoisyCellWrapper, state_count
+from lessons.fastpath import builtin_layer, resolve
 from lessons.gru import GRUCell
 from lessons.lstm import CoupledLSTMCell, LSTMCell, PeepholeLSTMCell
 from lessons.rnn import SimpleRNNCell
@@ -275,6 +276,18 @@ class StackedRNN(Layer):
             Default 0 (no zoneout).
         seed: An integer; every random part (cells, zoneout, dropout, each
             layer and direction) gets a different seed derived from it.
+        implementation: "kit" (`keras.layers.RNN` around the kit's cells,
+            whose gates can be recorded), "keras" (Keras' built-in
+            `SimpleRNN`, `GRU`, `LSTM` with the settings cuDNN needs: fast
+            on a GPU), or None (the default): `lessons.config.implementation()`,
+            "keras" on a GPU, "kit" on a CPU. The built-ins cannot do zoneout,
+            recurrent dropout, the peephole or coupled cell, a factory, or a
+            GRU with `reset_after=False`: with "keras" these raise a
+            ValueError, with None they get the kit's cells. `lessons.from_keras`
+            turns a trained "keras" stack into the "kit" one (same weights).
+        reset_after: GRU only: apply R_t after the product with W_hh (the
+            cuDNN form) or before it (the slides' form). Default: True with
+            the built-ins (cuDNN needs it), False with the kit's cells.
 
     Call arguments:
         inputs: X, shape `(batch, timesteps, features)`.
@@ -308,6 +321,8 @@ class StackedRNN(Layer):
         recurrent_dropout=0.0,
         zoneout=0.0,
         seed=None,
+        implementation=None,
+        reset_after=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -328,6 +343,14 @@ class StackedRNN(Layer):
                 "with a factory as `cell`, set them in the factory and leave these at 0."
             )
         self.seed = check_seed("seed", seed)
+        blocked = [
+            f"{name}={value}"
+            for name, value in (("zoneout", self.zoneout), ("recurrent_dropout", recurrent_dropout))
+            if value
+        ]
+        self.implementation, self.reset_after = resolve(
+            implementation, self.cell, reset_after, blocked
+        )
         self.supports_masking = True
 
         L = self.num_layers
@@ -345,11 +368,13 @@ class StackedRNN(Layer):
     def _cell(self, j, backwards):
         k = int(backwards)
         if isinstance(self.cell, str):
+            gru = {} if self.reset_after is None else {"reset_after": self.reset_after}
             cell = CELLS[self.cell](
                 self.units[j],
                 dropout=self.dropout,
                 recurrent_dropout=self.recurrent_dropout,
                 seed=self._seed(j, k),
+                **gru,
             )
         else:
             cell = self.cell(self.units[j])
@@ -374,11 +399,17 @@ class StackedRNN(Layer):
 
     def _rnn(self, j, backwards=False):
         top = j == self.num_layers - 1
-        return keras.layers.RNN(
-            self._cell(j, backwards),
-            return_sequences=self.return_sequences or not top,
-            go_backwards=backwards,
-        )
+        options = {"return_sequences": self.return_sequences or not top, "go_backwards": backwards}
+        if self.implementation == "keras":
+            return builtin_layer(
+                self.cell,
+                self.units[j],
+                self.reset_after,
+                dropout=self.dropout,
+                seed=self._seed(j, int(backwards)),
+                **options,
+            )
+        return keras.layers.RNN(self._cell(j, backwards), **options)
 
     def _recurrent_layer(self, j):
         if not self.bidirectional:
@@ -478,12 +509,15 @@ class StackedRNN(Layer):
             "recurrent_dropout": self.recurrent_dropout,
             "zoneout": list(self.zoneout) if isinstance(self.zoneout, list) else self.zoneout,
             "seed": self.seed,
+            "implementation": self.implementation,
+            "reset_after": self.reset_after,
         }
         return {**super().get_config(), **config}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        config.setdefault("implementation", "kit")  # saved before the choice existed
         if isinstance(config["cell"], list):  # saved from a factory: replay its cells
             cells = iter([keras.saving.deserialize_keras_object(c) for c in config["cell"]])
             config["cell"] = lambda units: next(cells)

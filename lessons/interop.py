@@ -2,7 +2,9 @@
 
 Train fast with `keras.layers.LSTM` (cuDNN on a GPU), then `from_keras` gives
 the same model built from the readable `LSTMCell`, whose gates you can open.
-`to_keras` goes back. Keras packs each gate's weights side by side in one
+`to_keras` goes back. Both also convert a whole `StackedRNN` or `Seq2Seq`
+between its two implementations ("keras": built-ins, fast on a GPU; "kit":
+the readable cells), copying every weight. Keras packs each gate's weights side by side in one
 matrix (`kernel`, `recurrent_kernel`, `bias`); the kit keeps one variable per
 gate, named as on the slides. The tables below are the whole translation.
 """
@@ -75,12 +77,7 @@ def _cell_from_keras(keras_cell):
         )
     cell = kit_type(**_shared_options(keras_cell, kit_type))
     cell.build((None, _input_dim(keras_cell)))
-    for packed, groups in _layout(cell, gates).items():
-        value = getattr(keras_cell, packed).numpy()
-        rows = value if len(groups) > 1 else [value]
-        for names, row in zip(groups, rows):
-            for name, part in zip(names, np.split(row, len(names), axis=-1)):
-                getattr(cell, name).assign(part)
+    _copy_from_keras_cell(keras_cell, cell, gates)
     return cell
 
 
@@ -93,6 +90,15 @@ def _keras_twin_of(cell):
         "Argument `layer` must hold a SimpleRNNCell, GRUCell or LSTMCell, which have "
         f"Keras built-in twins; got a {type(cell).__name__}, which has none."
     )
+
+
+def _copy_from_keras_cell(keras_cell, cell, gates):
+    for packed, groups in _layout(cell, gates).items():
+        value = getattr(keras_cell, packed).numpy()
+        rows = value if len(groups) > 1 else [value]
+        for names, row in zip(groups, rows):
+            for name, part in zip(names, np.split(row, len(names), axis=-1)):
+                getattr(cell, name).assign(part)
 
 
 def _copy_to_keras_cell(cell, keras_cell, gates):
@@ -134,18 +140,82 @@ def _input_dim(cell):
     return cell.weights[0].shape[0]
 
 
+# --- whole models: StackedRNN and Seq2Seq ------------------------------------------------
+def _models():
+    from lessons.deep import StackedRNN
+    from lessons.seq2seq.layers import Seq2Seq
+
+    return StackedRNN, Seq2Seq
+
+
+def _recurrent_layers(model):
+    """Every recurrent layer of a StackedRNN or Seq2Seq, Bidirectionals opened, in order."""
+    StackedRNN, _ = _models()
+    layers = (
+        model.recurrent_layers
+        if isinstance(model, StackedRNN)
+        else [*model.encoder.rnns, *model.decoder.rnns]
+    )
+    for layer in layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            yield from (layer.forward_layer, layer.backward_layer)
+        else:
+            yield layer
+
+
+def _convert_model(model, implementation, arg="layer"):
+    """The twin of `model` with the other `implementation` and every weight copied."""
+    StackedRNN, _ = _models()
+    if model.implementation == implementation:
+        other = "to_keras" if implementation == "kit" else "from_keras"
+        raise ValueError(
+            f"Argument `{arg}` already has implementation={implementation!r}; {other} "
+            "converts the other way."
+        )
+    _check_built(model, arg)
+    sources = list(_recurrent_layers(model))
+    config = {**model.get_config(), "implementation": implementation}
+    try:
+        twin = type(model).from_config(config)
+    except ValueError as error:  # an option the built-ins cannot do
+        raise ValueError(
+            f"Argument `{arg}` cannot become Keras' built-in layers: {error}"
+        ) from error
+    if isinstance(model, StackedRNN):  # Seq2Seq builds itself
+        twin.build((None, None, _input_dim(sources[0].cell)))
+    targets = list(_recurrent_layers(twin))
+    for source, target in zip(sources, targets, strict=True):
+        if implementation == "kit":
+            _copy_from_keras_cell(source.cell, target.cell, _TWINS[type(source.cell)][1])
+        else:
+            _copy_to_keras_cell(source.cell, target.cell, _keras_twin_of(source.cell)[1])
+    # Everything else (embeddings, skips, bridges, attention, readout) has the same layout.
+    rest = [
+        [w for w in m.weights if not any(w is c for r in rnns for c in r.cell.weights)]
+        for m, rnns in ((model, sources), (twin, targets))
+    ]
+    for source, target in zip(*rest, strict=True):
+        target.assign(source)
+    return twin
+
+
 def from_keras(layer):
-    """The kit's twin of a built Keras `SimpleRNN`, `GRU` or `LSTM` layer.
+    """The kit's twin of a built Keras `SimpleRNN`, `GRU` or `LSTM` layer, or model.
 
     Args:
         layer: A built `keras.layers.SimpleRNN`, `GRU` (either `reset_after`)
-            or `LSTM`, a `Bidirectional` wrapping one, or one of their cells.
+            or `LSTM`, a `Bidirectional` wrapping one, or one of their cells;
+            or a `StackedRNN` or `Seq2Seq` with `implementation="keras"`.
 
     Returns:
         A `keras.layers.RNN` holding the matching `lessons` cell with the same
         weights and the same `return_sequences`, `return_state` and
         `go_backwards` (a `Bidirectional` of two such, or a bare cell, when
         given one). Its outputs equal the original's to float32 rounding.
+        For a `StackedRNN` or `Seq2Seq`: the same model with
+        `implementation="kit"` (GRU cells with `reset_after=True`, as the
+        built-ins have) and every weight copied, so `lessons.gates` and the
+        attention weights can be read from the slides' equations.
 
     Example:
 
@@ -158,6 +228,8 @@ def from_keras(layer):
     >>> bool(np.allclose(readable(x), y, atol=1e-5))
     True
     """
+    if isinstance(layer, _models()):
+        return _convert_model(layer, "kit")
     if isinstance(layer, keras.layers.Bidirectional):
         return _bidirectional(from_keras, layer)
     cell = layer.cell if isinstance(layer, keras.layers.RNN) else layer
@@ -183,12 +255,18 @@ def to_keras(layer):
 
     Args:
         layer: A built `keras.layers.RNN` whose cell is a `lessons` cell, a
-            `Bidirectional` wrapping one, or such a cell itself.
+            `Bidirectional` wrapping one, or such a cell itself; or a
+            `StackedRNN` or `Seq2Seq` with `implementation="kit"` (GRU cells
+            with `reset_after=True`, no zoneout or recurrent dropout: what
+            cuDNN can run; else ValueError).
 
     Returns:
         A `keras.layers.SimpleRNN`, `GRU` or `LSTM` (or `Bidirectional`, or
-        cell) with the same weights and options.
+        cell) with the same weights and options; for a model, the same model
+        with `implementation="keras"`.
     """
+    if isinstance(layer, _models()):
+        return _convert_model(layer, "keras")
     if isinstance(layer, keras.layers.Bidirectional):
         return _bidirectional(to_keras, layer)
     cell = layer if not isinstance(layer, keras.layers.RNN) else layer.cell

@@ -8,6 +8,7 @@ from keras.layers import Layer
 from lessons import text
 from lessons.arguments import check_bool, check_choice, check_int, check_rate, check_units
 from lessons.deep import bidirectional_layer
+from lessons.fastpath import builtin_layer, resolve
 from lessons.gru import GRUCell
 from lessons.lstm import LSTMCell
 
@@ -36,16 +37,22 @@ def _check_vocab(name, vocab, needs):
     return vocab
 
 
-def make_cell(cell, units, dropout=0.0):
+def make_cell(cell, units, dropout=0.0, reset_after=False):
     """A new kit cell: `GRUCell(units)` for "gru", `LSTMCell(units)` for "lstm"."""
-    return CELLS[check_choice("cell", cell, CELLS)](units, dropout=dropout)
+    gru = {"reset_after": bool(reset_after)} if cell == "gru" else {}
+    return CELLS[check_choice("cell", cell, CELLS)](units, dropout=dropout, **gru)
 
 
-def recurrent_layer(cell, units, dropout=0.0):
-    """`keras.layers.RNN` around a new kit cell, giving every step's output and the last state."""
-    return keras.layers.RNN(
-        make_cell(cell, units, dropout), return_sequences=True, return_state=True
-    )
+def recurrent_layer(cell, units, dropout=0.0, implementation="kit", reset_after=False):
+    """A layer giving every step's output and the last state.
+
+    `keras.layers.RNN` around a new kit cell ("kit"), or Keras' built-in GRU
+    or LSTM with the settings cuDNN needs ("keras", `lessons.fastpath`).
+    """
+    options = {"return_sequences": True, "return_state": True}
+    if implementation == "keras":
+        return builtin_layer(cell, units, reset_after, dropout=dropout, **options)
+    return keras.layers.RNN(make_cell(cell, units, dropout, reset_after), **options)
 
 
 # --- attention ------------------------------------------------------------------------------------
@@ -136,6 +143,7 @@ class Encoder(Layer):
         bidirectional: Read the source both ways. Default False.
         dropout: Fraction of each layer's inputs dropped in training (one mask
             per sequence). Default 0.
+        implementation, reset_after: As for `Seq2Seq`.
 
     Call arguments:
         source_ids: Integer indices `(batch, T_x)`, padded with 0.
@@ -164,6 +172,8 @@ class Encoder(Layer):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        implementation=None,
+        reset_after=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -174,20 +184,28 @@ class Encoder(Layer):
         self.num_layers = check_int("num_layers", num_layers)
         self.bidirectional = check_bool("bidirectional", bidirectional)
         self.dropout = check_rate("dropout", dropout)
+        self.implementation, self.reset_after = resolve(implementation, cell, reset_after)
+        layer_options = (self.implementation, self.reset_after)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.rnns = []
-        self.bridges = []  # per layer, one projection per state: [W_bh] or [W_bh, W_bc]
+        # W_bh (and W_bc) of every layer, in one flat list: Keras before 3.15.1 does not save
+        # layers held in a list of lists (`bridges` gives them per layer).
+        self.bridge_layers = []
         for j in range(self.num_layers):
-            rnn = recurrent_layer(cell, units, dropout)
+            rnn = recurrent_layer(cell, units, dropout, *layer_options)
             if self.bidirectional:
                 rnn = bidirectional_layer(rnn, name=f"bidirectional_{j}")
-                self.bridges.append(
-                    [
-                        keras.layers.Dense(units, activation=act, name=f"bridge_{j}_{name}")
-                        for name, act in zip(STATE_NAMES[cell], ("tanh", None))
-                    ]
-                )
+                self.bridge_layers += [
+                    keras.layers.Dense(units, activation=act, name=f"bridge_{j}_{name}")
+                    for name, act in zip(STATE_NAMES[cell], ("tanh", None))
+                ]
             self.rnns.append(rnn)
+
+    @property
+    def bridges(self):
+        """Per layer, one projection per state: [W_bh] or [W_bh, W_bc] (empty one-way)."""
+        n = len(STATE_NAMES[self.cell])
+        return [self.bridge_layers[j * n : (j + 1) * n] for j in range(self.num_layers)]
 
     def build(self, source_ids_shape):
         self.embedding.build(source_ids_shape)
@@ -227,6 +245,8 @@ class Encoder(Layer):
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
+            "implementation": self.implementation,
+            "reset_after": self.reset_after,
         }
         return {**super().get_config(), **config}
 
@@ -270,6 +290,8 @@ class Decoder(Layer):
         num_layers: Must equal the encoder's. Default 1.
         attention: None or "additive". Default None.
         dropout: Fraction of each layer's inputs dropped in training. Default 0.
+        implementation, reset_after: As for `Seq2Seq`; must equal the encoder's
+            for `lessons.from_keras` to convert the model.
 
     Call arguments:
         decoder_input: `(batch, T_y)` indices: `<bos> y_1 ... y_{T-1}`, padded.
@@ -296,6 +318,8 @@ class Decoder(Layer):
         num_layers=1,
         attention=None,
         dropout=0.0,
+        implementation=None,
+        reset_after=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -306,8 +330,12 @@ class Decoder(Layer):
         self.num_layers = check_int("num_layers", num_layers)
         self.attention_kind = check_choice("attention", attention, ATTENTIONS)
         self.dropout = check_rate("dropout", dropout)
+        self.implementation, self.reset_after = resolve(implementation, cell, reset_after)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
-        self.rnns = [recurrent_layer(cell, units, dropout) for _ in range(self.num_layers)]
+        self.rnns = [
+            recurrent_layer(cell, units, dropout, self.implementation, self.reset_after)
+            for _ in range(self.num_layers)
+        ]
         self.attention = None
         if attention == "additive":
             self.attention = AdditiveAttention(units, name="attention")
@@ -413,6 +441,8 @@ class Decoder(Layer):
             "num_layers": self.num_layers,
             "attention": self.attention_kind,
             "dropout": self.dropout,
+            "implementation": self.implementation,
+            "reset_after": self.reset_after,
         }
         return {**super().get_config(), **config}
 
@@ -441,6 +471,17 @@ class Seq2Seq(keras.Model):
             context at every step) or "additive". Default None.
         dropout: Fraction of the recurrent layers' inputs dropped in training.
             Default 0.
+        implementation: "kit" (the kit's cells, whose gates can be
+            recorded), "keras" (Keras' built-in GRU or LSTM with the settings
+            cuDNN needs: fast on a GPU) or None (the default):
+            `lessons.config.implementation()`, "keras" on a GPU, "kit" on a
+            CPU. The encoder and decoder get the same. `lessons.from_keras`
+            turns a trained "keras" model into the "kit" one (same weights),
+            whose attention and gates can be read step by step.
+        reset_after: GRU only: R_t applied after the product with W_hh (the
+            cuDNN form) or before it (the slides'). Default: True with
+            "keras" (cuDNN needs it), False with "kit"; False with "keras"
+            raises a ValueError.
 
     Call arguments:
         inputs: `(source_ids, decoder_input)`: `(batch, T_x)` and `(batch, T_y)`
@@ -474,9 +515,13 @@ class Seq2Seq(keras.Model):
         bidirectional_encoder=False,
         attention=None,
         dropout=0.0,
+        implementation=None,
+        reset_after=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # One choice for both halves: the decoder starts from the encoder's states.
+        implementation, reset_after = resolve(implementation, cell, reset_after)
         self.source_vocab = _check_vocab("source_vocab", source_vocab, ["pad"])
         self.target_vocab = _check_vocab("target_vocab", target_vocab, ["pad", "eos", "bos"])
         # Named here, so an error says `bidirectional_encoder`, not the encoder's `bidirectional`.
@@ -489,6 +534,8 @@ class Seq2Seq(keras.Model):
             num_layers,
             bidirectional_encoder,
             dropout,
+            implementation,
+            reset_after,
             name="encoder",
         )
         self.decoder = Decoder(
@@ -499,6 +546,8 @@ class Seq2Seq(keras.Model):
             num_layers,
             attention,
             dropout,
+            implementation,
+            reset_after,
             name="decoder",
         )
         self.build()
@@ -514,6 +563,11 @@ class Seq2Seq(keras.Model):
 
     def build_from_config(self, config):
         self.build()
+
+    @property
+    def implementation(self):
+        """ "kit" or "keras": the encoder's and the decoder's recurrent layers."""
+        return self.encoder.implementation
 
     def call(self, inputs, training=False, return_attention=False):
         source_ids, decoder_input = inputs
@@ -539,12 +593,15 @@ class Seq2Seq(keras.Model):
             "bidirectional_encoder": self.encoder.bidirectional,
             "attention": self.decoder.attention_kind,
             "dropout": self.encoder.dropout,
+            "implementation": self.encoder.implementation,
+            "reset_after": self.encoder.reset_after,
         }
         return {"name": self.name, "trainable": self.trainable, **config}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        config.setdefault("implementation", "kit")  # saved before the choice existed
         for name in ("source_vocab", "target_vocab"):
             saved = config[name]
             config[name] = VOCAB_CLASSES[saved["class"]].from_tokens(saved["tokens"])
