@@ -145,6 +145,20 @@ from lessons.datasets import load_shakespeare_plays
 # - $g$ is the output layer, e.g. $O_t = H_t^L W_{hq} + b_q$ followed by a softmax.
 # - Information flows two ways: to the right, through time ($H_{t-1}^j \to H_t^j$), and
 #   upwards, through the layers ($H_t^{j-1} \to H_t^j$).
+#
+# Andrew Ng's course writes the same network with the layer in square brackets and the step in
+# angle brackets, column vectors, and the two weight matrices side by side:
+#
+# $$a^{[l]\langle t \rangle} = g\big(W_a^{[l]} [a^{[l]\langle t-1 \rangle}, a^{[l-1]\langle t
+# \rangle}] + b_a^{[l]}\big)$$
+#
+# | the slides | Andrew Ng |
+# |---|---|
+# | $H_t^j$ | $a^{[l]\langle t \rangle}$ |
+# | $H_t^{j-1}$, or $X_t$ | $a^{[l-1]\langle t \rangle}$, or $x^{\langle t \rangle}$ |
+# | $W_{hh}^{(j)}$, $W_{xh}^{(j)}$ | $W_a^{[l]} = [W_{aa}^{[l]} \mid W_{ax}^{[l]}]$, transposed |
+# | $b_h^{(j)}$ | $b_a^{[l]}$ |
+# | $g(H_t^L W_{hq} + b_q)$ | $g(W_y a^{[L]\langle t \rangle} + b_y)$ |
 
 
 # %%

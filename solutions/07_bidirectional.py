@@ -297,6 +297,35 @@ print("Bidirectional == NumPy loops:", np.allclose(H_keras, H_numpy, atol=1e-5))
 # $\overleftarrow{H}_t$, next to $\overrightarrow{H}_t$. The kit's `lessons.StackedRNN(h,
 # num_layers=1, cell="rnn", bidirectional=True, return_sequences=True)` builds the same layer.
 #
+# ### Deep and bidirectional
+#
+# Stacking (lesson 06) and reading both ways combine: every layer is a bidirectional pair, and
+# layer $i$ reads **both** directions of layer $i-1$, $H^{(i-1)}_t =
+# [\overrightarrow{H}^{(i-1)}_t; \overleftarrow{H}^{(i-1)}_t]$, with $H^{(0)}_t = X_t$:
+#
+# $$\overrightarrow{H}^{(i)}_t = \phi\big(H^{(i-1)}_t \overrightarrow{W}^{(i)}_{xh} +
+# \overrightarrow{H}^{(i)}_{t-1} \overrightarrow{W}^{(i)}_{hh} +
+# \overrightarrow{b}^{(i)}_h\big)$$
+#
+# $$\overleftarrow{H}^{(i)}_t = \phi\big(H^{(i-1)}_t \overleftarrow{W}^{(i)}_{xh} +
+# \overleftarrow{H}^{(i)}_{t+1} \overleftarrow{W}^{(i)}_{hh} + \overleftarrow{b}^{(i)}_h\big)$$
+#
+# $$O_t = g\big([\overrightarrow{H}^{(L)}_t; \overleftarrow{H}^{(L)}_t] W_{hq} + b_q\big)$$
+#
+# Only the top layer's two directions reach the output. The notes write the same with column
+# vectors and other letters: $\vec{h}^{(i)}_t = f(\vec{W}^{(i)} h^{(i-1)}_t + \vec{V}^{(i)}
+# \vec{h}^{(i)}_{t-1} + \vec{b}^{(i)})$ and $y_t = g(U[\vec{h}^{(L)}_t;
+# \overleftarrow{h}^{(L)}_t] + c)$: their $W$, $V$, $U$, $c$ are our $W_{xh}$, $W_{hh}$,
+# $W_{hq}$, $b_q$, transposed. In the kit, `lessons.StackedRNN(h, num_layers=L,
+# bidirectional=True, return_sequences=True)` builds layer $i$ as a forward layer and a
+# backward one with weights of their own, and feeds layer $i$'s output, both directions
+# concatenated, to layer $i+1$:
+#
+# ```python
+# self._rnn(j), merge_mode=self.merge_mode, backward_layer=self._rnn(j, backwards=True)
+# H = layer(U, mask=mask, training=training)
+# ```
+#
 # ## 4. Padding, the trap
 #
 # Sentences have different lengths. In a batch they are **padded** at the end to the longest
