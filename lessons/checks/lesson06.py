@@ -315,7 +315,10 @@ def _compare_layers(call, got, want, cells, X):
 
 # --- residual and dense stacks -----------------------------------------------------------------
 def _stack(rng, kind, d, units, connection):
-    stack = StackedRNN(units, cell=kind, connection=connection, return_sequences=True)
+    # The kit's cells on every device: the check's references read their weights.
+    stack = StackedRNN(
+        units, cell=kind, connection=connection, return_sequences=True, implementation="kit"
+    )
     stack.build((None, None, d))
     _randomize(stack, rng)
     return stack
