@@ -25,7 +25,7 @@ def set_seed(seed=0, deterministic=False):
       raises for ops that have none), and makes Keras skip XLA in every
       model compiled afterwards (`lessons.config.jit_compile` then answers
       "auto", so Keras does it without a warning). cuDNN's RNN kernels are
-      reported to vary even then. It stays on for the rest of the session.
+      reported to vary even then. It stays on until the Python process ends.
 
     Args:
         seed: A non-negative integer.
