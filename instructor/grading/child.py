@@ -145,6 +145,8 @@ def _watch_fingerprint():
 def run_probes(lesson, exercises, namespace, seed, kit_answers=None, before=None):
     """({exercise: plain probe result}, {exercise: [kit answers it used]}).
 
+    `exercises`: {exercise: what it defines (a name or a list of names)}, as the header says.
+
     An exception anywhere in a probe becomes its result. `before`: the watch's
     fingerprint taken before the notebook ran; if its code changed, every
     exercise with kit answers counts as using them.
@@ -152,13 +154,14 @@ def run_probes(lesson, exercises, namespace, seed, kit_answers=None, before=None
     module = importlib.import_module(f"instructor.grading.lesson{lesson[:2]}")
     results, used = {}, {}
     tampered = before is not None and _watch_fingerprint() != before
-    for exercise in exercises:
-        probe = getattr(module, f"probe_{exercise}")
+    for exercise, defines in exercises.items():
         wire = tripwire.Tripwire((kit_answers or {}).get(exercise, ()), authority=AUTHORITY)
         grading.WATCHING.append(wire)  # lookup() shows it every object it returns
         try:
             with wire:
-                results[exercise] = plain(probe(namespace, seed))
+                results[exercise] = plain(
+                    grading.run_probe(module, exercise, defines, namespace, seed)
+                )
                 if not wire.intact():
                     wire.record("your code replaced the grader's profile hook")
         except Exception as error:  # whatever the student's code raised
