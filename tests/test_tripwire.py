@@ -308,3 +308,30 @@ def test_a_notebook_cannot_switch_the_watch_off():
     finally:
         tripwire.Tripwire.inspect = inspect
     assert "changed the grader's tripwires" in " ".join(used["masked_loss"])
+
+
+def test_a_notebook_cannot_hide_its_objects_from_the_watch():
+    """A notebook that makes the grader skip `lookup` (which shows the watch each object)."""
+    lesson, solution = namespace_of("09_seq2seq")
+    only_masked_loss = {"masked_loss": lesson.defines["masked_loss"]}
+    before = child._watch_fingerprint()
+    code = """
+        import instructor.grading
+        import lessons.seq2seq
+
+        masked_cross_entropy = lessons.seq2seq.masked_loss
+
+        def unwatched(probes, exercise, defines, namespace, seed):
+            return getattr(probes, "probe_" + exercise)(namespace[defines], seed)
+
+        instructor.grading.run_probe = unwatched
+    """
+    run_probe = child.grading.run_probe
+    try:
+        namespace = _as_cell(dict(solution), code)
+        results, used = child.run_probes(
+            "09_seq2seq", only_masked_loss, namespace, 3, lesson.kit_answers, before
+        )
+    finally:
+        child.grading.run_probe = run_probe
+    assert "changed the grader's tripwires" in " ".join(used["masked_loss"])
