@@ -56,7 +56,8 @@ the lesson's module here holds its cases, drawn from a seed::
 
 Optionally, `compare_name(student, reference) -> (fraction, detail)` replaces
 the default comparison, `compare` below (numbers and arrays close within a
-tolerance, everything else equal); use `same_distribution` for counts drawn
+tolerance, everything else equal): `within(rtol, atol)` for other tolerances
+(float32 arithmetic wants `within(rtol=1e-4, atol=1e-5)`); use `same_distribution` for counts drawn
 at random (lesson 03's sampler). `fraction` in [0, 1] gives the points;
 `detail` says in a few words what differs.
 
@@ -376,6 +377,11 @@ def compare(student, reference, rtol=1e-5, atol=1e-6):
     ]
     wrong = [p for p in problems if p]
     return 1.0 - len(wrong) / len(problems), "; ".join(wrong)
+
+
+def within(rtol, atol):
+    """`compare` with these tolerances: `compare_name = within(rtol=1e-4, atol=1e-5)`."""
+    return functools.partial(compare, rtol=rtol, atol=atol)
 
 
 def _chi_square_threshold(df, z=4.753):

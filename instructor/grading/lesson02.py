@@ -7,7 +7,7 @@ mistake (a forward difference is off by about 1e-5).
 
 import numpy as np
 
-from instructor.grading import capture, compare
+from instructor.grading import capture, within
 
 
 def probe_backward_step(backward_step, seed):
@@ -29,8 +29,7 @@ def probe_backward_step(backward_step, seed):
     return {"step": cases}
 
 
-def compare_backward_step(student, reference):
-    return compare(student, reference, rtol=1e-7, atol=1e-10)
+compare_backward_step = within(rtol=1e-7, atol=1e-10)
 
 
 def _smooth_function(rng, shape):
@@ -79,8 +78,7 @@ def probe_gradient_check(defined, seed):
     }
 
 
-def compare_gradient_check(student, reference):
-    return compare(student, reference, rtol=1e-7, atol=1e-9)
+compare_gradient_check = within(rtol=1e-7, atol=1e-9)
 
 
 def probe_clip_by_global_norm(clip_by_global_norm, seed):
@@ -104,5 +102,4 @@ def probe_clip_by_global_norm(clip_by_global_norm, seed):
     return {"clipping": results}
 
 
-def compare_clip_by_global_norm(student, reference):
-    return compare(student, reference, rtol=1e-7, atol=1e-10)
+compare_clip_by_global_norm = within(rtol=1e-7, atol=1e-10)

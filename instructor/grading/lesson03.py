@@ -10,7 +10,7 @@ correct sampler fails about once in a million gradings.
 
 import numpy as np
 
-from instructor.grading import capture, compare, difference, same_distribution
+from instructor.grading import capture, difference, same_distribution, within
 
 WORDS = "to be or not that is the question whether tis nobler in mind suffer".split()
 
@@ -61,8 +61,7 @@ def probe_perplexity(perplexity, seed):
     }
 
 
-def compare_perplexity(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-6)  # float32 probabilities
+compare_perplexity = within(rtol=1e-4, atol=1e-6)  # float32 probabilities
 
 
 # --- sampling ---------------------------------------------------------------------------

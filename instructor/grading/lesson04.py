@@ -7,7 +7,7 @@ fails there, as in the students' check). A third case forces the update gate
 open (Γ_u = 1, or Z_t = 0), which separates a swapped gate from a wrong candidate.
 """
 
-from instructor.grading import compare
+from instructor.grading import within
 from instructor.grading.cells import cell_probe
 
 
@@ -39,9 +39,7 @@ probe_gru_call = cell_probe(
 )
 
 
-def compare_simplified_gru_call(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+compare_simplified_gru_call = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 
-def compare_gru_call(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)
+compare_gru_call = within(rtol=1e-4, atol=1e-5)

@@ -8,7 +8,7 @@ reference see the same network and the same inputs.
 
 import numpy as np
 
-from instructor.grading import compare
+from instructor.grading import within
 
 
 def _random_weights(layer, rng):
@@ -94,13 +94,10 @@ def probe_dense_stack(dense_stack, seed):
     return {"top layer": cases}
 
 
-def compare_deep_rnn_forward(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+compare_deep_rnn_forward = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 
-def compare_residual_stack(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)
+compare_residual_stack = within(rtol=1e-4, atol=1e-5)
 
 
-def compare_dense_stack(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)
+compare_dense_stack = within(rtol=1e-4, atol=1e-5)

@@ -17,7 +17,7 @@ losses).
 
 import numpy as np
 
-from instructor.grading import capture, compare
+from instructor.grading import capture, within
 
 SIGMAS = 5.0
 
@@ -150,8 +150,7 @@ def probe_zoneout(zoneout, seed):
     }
 
 
-def compare_zoneout(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+compare_zoneout = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 
 # --- ar_tar_penalty -----------------------------------------------------------------------
@@ -201,8 +200,7 @@ def probe_ar_tar_penalty(ar_tar_penalty, seed):
     return {"padding": padding, "no padding": no_padding}
 
 
-def compare_ar_tar_penalty(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-6)  # float32 arithmetic
+compare_ar_tar_penalty = within(rtol=1e-4, atol=1e-6)  # float32 arithmetic
 
 
 # --- early_stopping ---------------------------------------------------------------------

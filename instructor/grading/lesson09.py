@@ -9,7 +9,7 @@ padded sources of random lengths.
 
 import numpy as np
 
-from instructor.grading import capture, compare
+from instructor.grading import capture, within
 
 BOS, EOS = 3, 2
 
@@ -74,8 +74,7 @@ def probe_masked_loss(masked_cross_entropy, seed):
     }
 
 
-def compare_masked_loss(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 logits
+compare_masked_loss = within(rtol=1e-4, atol=1e-5)  # float32 logits
 
 
 def _log_softmax(rng, shape):
@@ -103,8 +102,7 @@ def probe_beam_step(beam_step, seed):
     return {"kept": results}
 
 
-def compare_beam_step(student, reference):
-    return compare(student, reference, rtol=1e-7, atol=1e-9)
+compare_beam_step = within(rtol=1e-7, atol=1e-9)
 
 
 def probe_attention_weights(attention_weights, seed):
@@ -129,5 +127,4 @@ def probe_attention_weights(attention_weights, seed):
     return {"weights": results}
 
 
-def compare_attention_weights(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 inputs
+compare_attention_weights = within(rtol=1e-4, atol=1e-5)  # float32 inputs
