@@ -27,19 +27,20 @@ the lesson's module here holds its cases, drawn from a seed::
   namespace by the grader (`run_probe`), never by a name written here: the
   object itself for one name (a probe never runs if the notebook lacks it: the
   exercise is "missing"); for a list of names, one function per name, in
-  order, that returns the object or raises `Missing`, so that each part of the
-  exercise can be missing on its own (lesson 02's gradient check). The namespace is the
-  notebook's after all its cells ran; the reference's holds the solution's
-  context cells and its exercise cells, run in order.
+  order, that returns the object or raises `Missing`, so that each part of
+  the exercise can be missing on its own (lesson 02's gradient check). The
+  namespace is the notebook's after all its cells ran; the reference's holds
+  the solution's context cells and its exercise cells, run in order.
 - Draw every input from `seed` (a fresh one per grading run, so nothing can be
   precomputed). The student's run and the reference must see the same inputs
   whatever the student's code does: draw all inputs before calling student
   code, or give each part its own generator (`np.random.default_rng([seed, k])`).
 - Return a dict of *parts*. Each part is worth the same share of the points, so
   make one part per thing that deserves its own credit (lesson 02's gradient
-  check has one part per function); most exercises have one part. Name the cases inside
-  a part in words ("an empty batch"): the feedback shows the path to the first
-  difference, e.g. `padding['an empty batch']['padded']: shape (1, 3) instead of (1, 2)`.
+  check has one part per function); most exercises have one part. Name the
+  cases inside a part in words ("an empty batch"): the feedback shows the path
+  to the first difference, e.g.
+  `padding['an empty batch']['padded']: shape (1, 3) instead of (1, 2)`.
 - Values are what the student's code returned, made plain: numbers, strings,
   booleans, None, lists, dicts, NumPy arrays (and tensors, turned into
   arrays). Normalize what the exercise leaves open (a list or a tuple, a list
@@ -50,16 +51,19 @@ the lesson's module here holds its cases, drawn from a seed::
   that escapes the probe fails the whole exercise ("missing" for `Missing` and
   `NotImplementedError`, "error" for any other; TensorFlow's NotImplementedError
   for NumPy on a traced tensor is an error, `NumPyOnSymbolicTensor`). Run a
-  student's cell compiled, where Keras traces it (`cells.traced_sequence`).
+  student's cell compiled, where Keras traces it (`cells.traced_sequence`);
+  a cell exercise is declared by its gates and the gates it pins
+  (`cells.cell_probe`).
 - Probes run once per submission, in seconds: a few small cases, not the
   notebook's training.
 
 Optionally, `compare_name(student, reference) -> (fraction, detail)` replaces
 the default comparison, `compare` below (numbers and arrays close within a
 tolerance, everything else equal): `within(rtol, atol)` for other tolerances
-(float32 arithmetic wants `within(rtol=1e-4, atol=1e-5)`); use `same_distribution` for counts drawn
-at random (lesson 03's sampler). `fraction` in [0, 1] gives the points;
-`detail` says in a few words what differs.
+(float32 arithmetic wants `within(rtol=1e-4, atol=1e-5)`); use
+`same_distribution` for counts drawn at random (lesson 03's sampler).
+`fraction` in [0, 1] gives the points; `detail` says in a few words what
+differs.
 
 `tests/test_grade.py` fails for any exercise declared in a solution header
 that has no probe, and checks for every lesson with probes that they pass the
