@@ -310,9 +310,9 @@ def test_a_notebook_cannot_switch_the_watch_off():
     assert "changed the grader's tripwires" in " ".join(used["masked_loss"])
 
 
-def test_a_notebook_cannot_hide_its_objects_from_the_watch():
+def test_a_notebook_cannot_hide_its_objects_from_the_watch(solutions):
     """A notebook that makes the grader skip `lookup` (which shows the watch each object)."""
-    lesson, solution = namespace_of("09_seq2seq")
+    lesson, solution, _ = solutions("09_seq2seq")
     only_masked_loss = {"masked_loss": lesson.defines["masked_loss"]}
     before = child._watch_fingerprint()
     code = """
