@@ -76,6 +76,7 @@ class Lesson:
 
     name: str
     exercises: dict  # exercise name -> points, in notebook order
+    defines: dict  # exercise name -> the name (or list of names) the student defines
     solution_cells: list  # the solution's exercise cells, in order
     context_cells: list  # the solution's cells the exercises need (imports, helpers), in order
     exercise_cells: dict  # exercise -> the solution's cell (for the similarity report)
@@ -176,6 +177,7 @@ def load_lesson(source):
     return Lesson(
         name=source.stem,
         exercises={name: float((declared[name] or {}).get("points", 1)) for name in order},
+        defines={name: (declared[name] or {}).get("defines", name) for name in order},
         solution_cells=[cells[name] for name in order if name in cells],
         context_cells=context,
         exercise_cells={name: cells[name] for name in order if name in cells},
@@ -280,7 +282,7 @@ def run_child(cells, lesson, seed, settings, isolation, label):
         job = {
             "cells": cells,
             "lesson": lesson.name,
-            "exercises": list(lesson.exercises),
+            "exercises": {name: lesson.defines[name] for name in lesson.exercises},
             "kit_answers": lesson.kit_answers,
             "seed": seed,
             "cells_deadline": time.time() + settings.timeout * CELLS_SHARE,

@@ -119,10 +119,11 @@ def assert_caught(check, function, words):
 # --- the grader's view, for the tests that check and grader agree -------------------------
 def probe(graded_lesson, namespace, exercise, seed):
     """The hidden test's result as the grader gets it (an exception becomes an error value)."""
-    from instructor.grading import error_value, plain, unplain
+    from instructor.grading import error_value, plain, run_probe, unplain
 
+    defines = graded_lesson.defines[exercise]
     try:
-        return unplain(plain(getattr(graded_lesson.probes, f"probe_{exercise}")(namespace, seed)))
+        return unplain(plain(run_probe(graded_lesson.probes, exercise, defines, namespace, seed)))
     except Exception as error:
         return error_value(error)
 

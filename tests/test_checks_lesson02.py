@@ -82,10 +82,7 @@ def step_without_derivative_on_the_way_back(delta_t, s_t, s_prev, x_t, W):
     ],
 )
 def test_wrong_backward_step_is_caught(step, words):
-    with pytest.raises(CheckFailed) as failure:
-        checks.check_backward_step(step)
-    for word in words:
-        assert word in str(failure.value)
+    lesson_source.assert_caught(checks.check_backward_step, step, words)
 
 
 def test_reference_backward_step_is_the_chain_rule():
@@ -260,7 +257,4 @@ def clip_by_value(grads, clip_norm):
     ],
 )
 def test_wrong_clipping_is_caught(clip, words):
-    with pytest.raises(CheckFailed) as failure:
-        checks.check_clip_by_global_norm(clip)
-    for word in words:
-        assert word in str(failure.value)
+    lesson_source.assert_caught(checks.check_clip_by_global_norm, clip, words)

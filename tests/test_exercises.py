@@ -6,6 +6,7 @@ says about them) stay in `tests/test_checks_lessonNN.py`.
 """
 
 import functools
+import re
 from pathlib import Path
 
 import jupytext
@@ -67,3 +68,44 @@ def test_the_notebook_calls_the_check_after_the_exercise(case):
         if c.metadata.get("rnn_lessons", {}).get("exercise") == exercise
     )
     assert f"checks.check_{exercise}(" in cells[k + 1].source
+
+
+# --- where an exercise is declared ----------------------------------------------------------
+ROOT = SOLUTIONS[0].parents[1]
+TOOLING = ["instructor", "lessons/checks"]  # the course's code, not the kit's
+
+
+def _places(lesson):
+    """The files of the course's code that may name an exercise of `lesson`.
+
+    Besides its source (the header, the exercise cell and the call of its check)
+    and the student twin built from it: the check the notebook calls, the hidden
+    probe, and the kit answers the build copies from the header. Tests are not
+    counted: a test of a wrong answer names the exercise it is about, and a new
+    exercise needs none. A kit function of the same name (`lessons.text.sample`)
+    is no mention of the exercise.
+    """
+    number = lesson.stem[:2]
+    return {
+        "lessons/checks/kit_answers.json",
+        f"lessons/checks/lesson{number}.py",
+        f"instructor/grading/lesson{number}.py",
+    }
+
+
+@functools.cache
+def _tooling_texts():
+    texts = {}
+    for folder in TOOLING:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+                texts[path.relative_to(ROOT).as_posix()] = path.read_text(encoding="utf-8")
+    return texts
+
+
+@pytest.mark.parametrize("case", EXERCISES, ids=map(_id, EXERCISES))
+def test_an_exercise_is_named_in_its_lesson_places_only(case):
+    lesson, exercise = case
+    name = re.compile(rf"(?<![\w.-])(check_|probe_|compare_)?{exercise}(?![\w-])")
+    found = {path for path, text in _tooling_texts().items() if name.search(text)}
+    assert found <= _places(lesson), sorted(found - _places(lesson))

@@ -32,7 +32,7 @@ from class_builder import (
     with_cell,
     with_solution_of,
 )
-from lesson_source import exercise_cells, run_cells
+from lesson_source import exercise_cells, probe, run_cells
 
 from instructor import cli
 from instructor.build import strip_solutions
@@ -444,7 +444,7 @@ def test_every_declared_exercise_has_a_probe(source):
     lesson = load_lesson(source)
     assert not isinstance(lesson, str), (
         f"{source.name}: {lesson}. Write instructor/grading/lesson{source.stem[:2]}.py with a "
-        "probe_<exercise>(namespace, seed) for every exercise in the header, following the "
+        "probe_<exercise>(defined, seed) for every exercise in the header, following the "
         "protocol in instructor/grading/__init__.py."
     )
     assert set(lesson.exercises) == set(declared)
@@ -457,15 +457,6 @@ def namespace_of(stem, student=False):
     cells = exercise_cells(source).values()
     cells = [strip_solutions(c) for c in cells] if student else list(cells)
     return lesson, run_cells(source, cells)
-
-
-def probe(lesson, namespace, exercise, seed):
-    from instructor.grading import error_value, plain, unplain
-
-    try:
-        return unplain(plain(getattr(lesson.probes, f"probe_{exercise}")(namespace, seed)))
-    except Exception as error:
-        return error_value(error)
 
 
 # Every lesson with hidden tests (00-03 when this was written, later ones as they get probes).

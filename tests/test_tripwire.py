@@ -230,7 +230,7 @@ def solutions():
 def test_the_solutions_trip_nothing(solutions, stem):
     lesson, namespace, want = solutions(stem)
     results, used = child.run_probes(
-        stem, list(lesson.exercises), namespace, 3, lesson.kit_answers, child._watch_fingerprint()
+        stem, lesson.defines, namespace, 3, lesson.kit_answers, child._watch_fingerprint()
     )
     assert used == {}
     for exercise in lesson.exercises:
@@ -246,7 +246,7 @@ def test_the_grader_gives_0_for_the_kit_answer_and_keeps_the_rest(
     lesson, solution, want = solutions(stem)
     namespace = _as_cell(dict(solution), code)
     results, used = child.run_probes(
-        stem, list(lesson.exercises), namespace, 3, lesson.kit_answers, child._watch_fingerprint()
+        stem, lesson.defines, namespace, 3, lesson.kit_answers, child._watch_fingerprint()
     )
     assert list(used) == [exercise]
     assert any(
@@ -290,9 +290,10 @@ def test_a_notebook_cannot_switch_the_watch_off():
             return lessons.seq2seq.masked_loss(y_true, logits)
     """
     namespace = _as_cell(dict(solution), code)
+    only_masked_loss = {"masked_loss": lesson.defines["masked_loss"]}
     before = child._watch_fingerprint()
     results, used = child.run_probes(
-        "09_seq2seq", ["masked_loss"], namespace, 3, lesson.kit_answers, before
+        "09_seq2seq", only_masked_loss, namespace, 3, lesson.kit_answers, before
     )
     # In the grading child an audit hook refuses the student's sys.setprofile; here (no hook)
     # the probe sees the watch replaced.
@@ -302,8 +303,35 @@ def test_a_notebook_cannot_switch_the_watch_off():
         patch = "import lessons.checks.tripwire as t\nt.Tripwire.inspect = lambda *a, **k: False"
         namespace = _as_cell(dict(solution), patch)
         results, used = child.run_probes(
-            "09_seq2seq", ["masked_loss"], namespace, 3, lesson.kit_answers, before
+            "09_seq2seq", only_masked_loss, namespace, 3, lesson.kit_answers, before
         )
     finally:
         tripwire.Tripwire.inspect = inspect
+    assert "changed the grader's tripwires" in " ".join(used["masked_loss"])
+
+
+def test_a_notebook_cannot_hide_its_objects_from_the_watch(solutions):
+    """A notebook that makes the grader skip `lookup` (which shows the watch each object)."""
+    lesson, solution, _ = solutions("09_seq2seq")
+    only_masked_loss = {"masked_loss": lesson.defines["masked_loss"]}
+    before = child._watch_fingerprint()
+    code = """
+        import instructor.grading
+        import lessons.seq2seq
+
+        masked_cross_entropy = lessons.seq2seq.masked_loss
+
+        def unwatched(probes, exercise, defines, namespace, seed):
+            return getattr(probes, "probe_" + exercise)(namespace[defines], seed)
+
+        instructor.grading.run_probe = unwatched
+    """
+    run_probe = child.grading.run_probe
+    try:
+        namespace = _as_cell(dict(solution), code)
+        results, used = child.run_probes(
+            "09_seq2seq", only_masked_loss, namespace, 3, lesson.kit_answers, before
+        )
+    finally:
+        child.grading.run_probe = run_probe
     assert "changed the grader's tripwires" in " ".join(used["masked_loss"])

@@ -11,29 +11,36 @@ outputs.
 
 Writing the probes of lesson NN (`instructor/grading/lessonNN.py`)
 ------------------------------------------------------------------
-For every exercise `name` in the header of `solutions/NN_topic.py`
-(`rnn_lessons.exercises`), the module defines::
+Each exercise is declared once, in the header of `solutions/NN_topic.py`
+(`rnn_lessons.exercises`): its points, what the student defines (`defines`),
+the kit answers it must not use (`kit_answer`); the cells it needs from the
+rest of the notebook are tagged there (`rnn_lessons={"context": true}`: the
+imports, helpers such as lesson 07's `run_rnn`). For every exercise `name`
+the lesson's module here holds its cases, drawn from a seed::
 
-    def probe_name(namespace, seed):
-        fn = lookup(namespace, "function_name")   # Missing if the notebook lacks it
+    def probe_name(defined, seed):
         rng = np.random.default_rng(seed)
         ...                                       # inputs from `rng` only
         return {"part": value, ...}
 
-- `namespace` is the notebook's global namespace after all its cells ran (the
-  reference's holds the solution's cells tagged `rnn_lessons={"context": true}`
-  (the imports, helpers such as lesson 07's `run_rnn`) and its exercise
-  cells, run in order: tag a cell there when an exercise needs it).
-  Find the student's objects with `lookup(namespace, name)`.
+- `defined` is what the header's `defines` names, looked up in the notebook's
+  namespace by the grader (`run_probe`), never by a name written here: the
+  object itself for one name (a probe never runs if the notebook lacks it: the
+  exercise is "missing"); for a list of names, one function per name, in
+  order, that returns the object or raises `Missing`, so that each part of
+  the exercise can be missing on its own (lesson 02's gradient check). The
+  namespace is the notebook's after all its cells ran; the reference's holds
+  the solution's context cells and its exercise cells, run in order.
 - Draw every input from `seed` (a fresh one per grading run, so nothing can be
   precomputed). The student's run and the reference must see the same inputs
   whatever the student's code does: draw all inputs before calling student
   code, or give each part its own generator (`np.random.default_rng([seed, k])`).
 - Return a dict of *parts*. Each part is worth the same share of the points, so
-  make one part per thing that deserves its own credit (`gradient_check` has
-  one part per function); most exercises have one part. Name the cases inside
-  a part in words ("an empty batch"): the feedback shows the path to the first
-  difference, e.g. `padding['an empty batch']['padded']: shape (1, 3) instead of (1, 2)`.
+  make one part per thing that deserves its own credit (lesson 02's gradient
+  check has one part per function); most exercises have one part. Name the
+  cases inside a part in words ("an empty batch"): the feedback shows the path
+  to the first difference, e.g.
+  `padding['an empty batch']['padded']: shape (1, 3) instead of (1, 2)`.
 - Values are what the student's code returned, made plain: numbers, strings,
   booleans, None, lists, dicts, NumPy arrays (and tensors, turned into
   arrays). Normalize what the exercise leaves open (a list or a tuple, a list
@@ -44,15 +51,19 @@ For every exercise `name` in the header of `solutions/NN_topic.py`
   that escapes the probe fails the whole exercise ("missing" for `Missing` and
   `NotImplementedError`, "error" for any other; TensorFlow's NotImplementedError
   for NumPy on a traced tensor is an error, `NumPyOnSymbolicTensor`). Run a
-  student's cell compiled, where Keras traces it (`cells.traced_sequence`).
+  student's cell compiled, where Keras traces it (`cells.traced_sequence`);
+  a cell exercise is declared by its gates and the gates it pins
+  (`cells.cell_probe`).
 - Probes run once per submission, in seconds: a few small cases, not the
   notebook's training.
 
 Optionally, `compare_name(student, reference) -> (fraction, detail)` replaces
 the default comparison, `compare` below (numbers and arrays close within a
-tolerance, everything else equal); use `same_distribution` for counts drawn
-at random (lesson 03's `sample`). `fraction` in [0, 1] gives the points;
-`detail` says in a few words what differs.
+tolerance, everything else equal): `within(rtol, atol)` for other tolerances
+(float32 arithmetic wants `within(rtol=1e-4, atol=1e-5)`); use
+`same_distribution` for counts drawn at random (lesson 03's sampler).
+`fraction` in [0, 1] gives the points; `detail` says in a few words what
+differs.
 
 `tests/test_grade.py` fails for any exercise declared in a solution header
 that has no probe, and checks for every lesson with probes that they pass the
@@ -60,6 +71,7 @@ solution's code and find every exercise of the blank student notebook missing;
 add a wrong answer or two of your own there (`test_probes_catch_wrong_answers`).
 """
 
+import functools
 import math
 import traceback
 
@@ -84,6 +96,25 @@ class NumPyOnSymbolicTensor(TypeError):
 
 
 WATCHING = []  # the tripwires of the exercise being probed (see grading.child)
+
+
+def run_probe(probes, exercise, defines, namespace, seed):
+    """`probes.probe_<exercise>` run on what the exercise `defines`, looked up in `namespace`.
+
+    Args:
+        probes: the lesson's module of probes (`instructor.grading.lessonNN`).
+        exercise: the exercise's name in the lesson's header.
+        defines: the header's `defines`: a name, or a list of names.
+        namespace: the notebook's global namespace after its cells ran.
+        seed: the seed every input of the probe is drawn from.
+    """
+    if not isinstance(defines, str) and len(defines) == 1:
+        defines = defines[0]  # `defines: [name]` in the header reads as `defines: name`
+    if isinstance(defines, str):
+        defined = lookup(namespace, defines)
+    else:
+        defined = tuple(functools.partial(lookup, namespace, name) for name in defines)
+    return getattr(probes, f"probe_{exercise}")(defined, seed)
 
 
 def lookup(namespace, name):
@@ -350,6 +381,11 @@ def compare(student, reference, rtol=1e-5, atol=1e-6):
     ]
     wrong = [p for p in problems if p]
     return 1.0 - len(wrong) / len(problems), "; ".join(wrong)
+
+
+def within(rtol, atol):
+    """`compare` with these tolerances: `compare_name = within(rtol=1e-4, atol=1e-5)`."""
+    return functools.partial(compare, rtol=rtol, atol=atol)
 
 
 def _chi_square_threshold(df, z=4.753):

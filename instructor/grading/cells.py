@@ -83,3 +83,39 @@ def run_gated_cell(cell_class, gates, rng, num_states, force=None, *, exercise):
     sequence, *final = traced_sequence(rnn, X, mask, cell_call(cell_class, exercise))
     as_arrays = lambda values: [np.asarray(v) for v in values]  # noqa: E731
     return np.asarray(out), as_arrays(new_states), np.asarray(sequence), as_arrays(final)
+
+
+def cell_probe(gates, num_states, results, pinned, *, exercise):
+    """The probe of a cell exercise: random weights, then each gate in `pinned` pinned.
+
+    Args:
+        gates: the cell's gates, one letter each ("zrh"): its weights W_xg, W_hg, b_g.
+        num_states: how many states the cell carries (1 for H_t, 2 for [H_t, C_t]).
+        results: `(step_output, step_states, sequence_outputs, final_states)` -> the
+            probe's named parts (see `run_gated_cell`).
+        pinned: {case in words: (gate, 0 or 1)}, each a case with that gate pinned.
+        exercise: the exercise's name, as the feedback names the student's `call`.
+
+    Returns:
+        `probe(cell_class, seed)`, whose cases draw from `[seed, k]`, k = 0, 1, ...
+    """
+
+    def probe(cell_class, seed):
+        cases = {"random weights": None, **pinned}
+        return {
+            "cell": {
+                case: results(
+                    run_gated_cell(
+                        cell_class,
+                        gates,
+                        np.random.default_rng([seed, k]),
+                        num_states,
+                        force,
+                        exercise=exercise,
+                    )
+                )
+                for k, (case, force) in enumerate(cases.items())
+            }
+        }
+
+    return probe

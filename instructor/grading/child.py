@@ -139,11 +139,15 @@ _ARMING = (tripwire.Tripwire.arm.__code__, tripwire.Tripwire.disarm.__code__)
 
 
 def _watch_fingerprint():
-    return tripwire.fingerprint(), id(grading.lookup), id(grading.lookup.__code__)
+    """What a notebook must not replace: the tripwires, and what shows them the objects."""
+    shown = (grading.lookup, grading.run_probe)  # run_probe looks the `defines` up
+    return tripwire.fingerprint(), *(id(f) for f in shown), *(id(f.__code__) for f in shown)
 
 
 def run_probes(lesson, exercises, namespace, seed, kit_answers=None, before=None):
     """({exercise: plain probe result}, {exercise: [kit answers it used]}).
+
+    `exercises`: {exercise: what it defines (a name or a list of names)}, as the header says.
 
     An exception anywhere in a probe becomes its result. `before`: the watch's
     fingerprint taken before the notebook ran; if its code changed, every
@@ -152,13 +156,14 @@ def run_probes(lesson, exercises, namespace, seed, kit_answers=None, before=None
     module = importlib.import_module(f"instructor.grading.lesson{lesson[:2]}")
     results, used = {}, {}
     tampered = before is not None and _watch_fingerprint() != before
-    for exercise in exercises:
-        probe = getattr(module, f"probe_{exercise}")
+    for exercise, defines in exercises.items():
         wire = tripwire.Tripwire((kit_answers or {}).get(exercise, ()), authority=AUTHORITY)
         grading.WATCHING.append(wire)  # lookup() shows it every object it returns
         try:
             with wire:
-                results[exercise] = plain(probe(namespace, seed))
+                results[exercise] = plain(
+                    grading.run_probe(module, exercise, defines, namespace, seed)
+                )
                 if not wire.intact():
                     wire.record("your code replaced the grader's profile hook")
         except Exception as error:  # whatever the student's code raised

@@ -7,8 +7,6 @@ empty one, a real element equal to the pad value, and an empty batch.
 
 import numpy as np
 
-from instructor.grading import lookup
-
 LETTERS = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") + list("ëçø-' ")
 
 
@@ -23,8 +21,7 @@ def _vocab_result(result):
     return {"char_to_index": dict(char_to_index), "index_to_char": list(index_to_char)}
 
 
-def probe_char_vocab(namespace, seed):
-    build_char_vocab = lookup(namespace, "build_char_vocab")
+def probe_char_vocab(build_char_vocab, seed):
     rng = np.random.default_rng(seed)
     cases = {
         "a few random names": _names(rng, 4),
@@ -40,8 +37,7 @@ def probe_char_vocab(namespace, seed):
     return {"vocab": results}
 
 
-def probe_encode_name(namespace, seed):
-    encode_name = lookup(namespace, "encode_name")
+def probe_encode_name(encode_name, seed):
     rng = np.random.default_rng(seed)
     known = sorted(set(rng.choice(LETTERS[:52], size=20)))
     rng.shuffle(known)  # indices come from the dict, not from sorted order
@@ -65,8 +61,7 @@ def probe_encode_name(namespace, seed):
     return {"encoding": results}
 
 
-def probe_pad_and_mask(namespace, seed):
-    pad_and_mask = lookup(namespace, "pad_and_mask")
+def probe_pad_and_mask(pad_and_mask, seed):
     rng = np.random.default_rng(seed)
 
     def batch(lengths, low=0):

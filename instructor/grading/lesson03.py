@@ -10,13 +10,12 @@ correct sampler fails about once in a million gradings.
 
 import numpy as np
 
-from instructor.grading import capture, compare, difference, lookup, same_distribution
+from instructor.grading import capture, difference, same_distribution, within
 
 WORDS = "to be or not that is the question whether tis nobler in mind suffer".split()
 
 
-def probe_word_vocab(namespace, seed):
-    build_word_vocab = lookup(namespace, "build_word_vocab")
+def probe_word_vocab(build_word_vocab, seed):
     rng = np.random.default_rng(seed)
     cases = {}
     for description, (size, max_words, specials) in {
@@ -43,8 +42,7 @@ def _distributions(rng, shape):
     return (np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)).astype("float32")
 
 
-def probe_perplexity(namespace, seed):
-    perplexity = lookup(namespace, "perplexity")
+def probe_perplexity(perplexity, seed):
     rng = np.random.default_rng(seed)
     y_hat = _distributions(rng, (3, 7, 11))
     flat = _distributions(rng, (20, 5))
@@ -63,8 +61,7 @@ def probe_perplexity(namespace, seed):
     }
 
 
-def compare_perplexity(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-6)  # float32 probabilities
+compare_perplexity = within(rtol=1e-4, atol=1e-6)  # float32 probabilities
 
 
 # --- sampling ---------------------------------------------------------------------------
@@ -78,11 +75,10 @@ def _counts(vocab, generated):
     return counts
 
 
-def probe_sample(namespace, seed):
+def probe_sample(sample, seed):
     from lessons.checks.lesson03 import BigramModel, CounterModel, FixedModel
     from lessons.text import CharVocab
 
-    sample = lookup(namespace, "sample")
     rng = np.random.default_rng(seed)
     vocab = CharVocab("abcd")  # <pad> <unk> <eos> a b c d
     p = np.zeros(len(vocab))

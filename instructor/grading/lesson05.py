@@ -12,18 +12,14 @@ targets, uniform values and positions) that a correct generator has for any
 seed, never the arrays themselves.
 """
 
-import functools
-
 import numpy as np
 
-from instructor.grading import compare, lookup
-from instructor.grading.cells import run_gated_cell
+from instructor.grading import within
+from instructor.grading.cells import cell_probe
 
 
-def _run_cell(cell_class, gates, rng, force=None, *, exercise):
-    out, new_states, sequence, final = run_gated_cell(
-        cell_class, gates, rng, 2, force, exercise=exercise
-    )
+def _named(results):
+    out, new_states, sequence, final = results
     return {
         "one step: H_t": out,
         "one step: [H_t, C_t]": new_states,
@@ -32,28 +28,16 @@ def _run_cell(cell_class, gates, rng, force=None, *, exercise):
     }
 
 
-def probe_lstm_call(namespace, seed):
-    cell_class = lookup(namespace, "MyLSTMCell")
-    run = functools.partial(_run_cell, cell_class, "ifco", exercise="lstm_call")
-    return {
-        "cell": {
-            "random weights": run(np.random.default_rng([seed, 0])),
-            "the forget gate shut (F_t = 0)": run(np.random.default_rng([seed, 1]), force=("f", 0)),
-        }
-    }
-
-
-def probe_coupled_lstm_call(namespace, seed):
-    cell_class = lookup(namespace, "MyCoupledLSTMCell")
-    run = functools.partial(_run_cell, cell_class, "fco", exercise="coupled_lstm_call")
-    return {
-        "cell": {
-            "random weights": run(np.random.default_rng([seed, 0])),
-            "the forget gate open (F_t = 1: C_t keeps C_{t-1})": run(
-                np.random.default_rng([seed, 1]), force=("f", 1)
-            ),
-        }
-    }
+probe_lstm_call = cell_probe(
+    "ifco", 2, _named, {"the forget gate shut (F_t = 0)": ("f", 0)}, exercise="lstm_call"
+)
+probe_coupled_lstm_call = cell_probe(
+    "fco",
+    2,
+    _named,
+    {"the forget gate open (F_t = 1: C_t keeps C_{t-1})": ("f", 1)},
+    exercise="coupled_lstm_call",
+)
 
 
 def _chi_square_ok(counts):
@@ -65,8 +49,7 @@ def _chi_square_ok(counts):
     return bool(statistic < k + 12 * np.sqrt(2 * k))  # far in the tail of chi2(k)
 
 
-def probe_adding_problem_data(namespace, seed):
-    adding_problem_data = lookup(namespace, "adding_problem_data")
+def probe_adding_problem_data(adding_problem_data, seed):
     n, length = 4000, 10
     x, y = adding_problem_data(n, length, np.random.default_rng(seed))
     x, y = np.asarray(x), np.asarray(y)
@@ -103,9 +86,7 @@ def probe_adding_problem_data(namespace, seed):
     }
 
 
-def compare_lstm_call(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+compare_lstm_call = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 
-def compare_coupled_lstm_call(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)
+compare_coupled_lstm_call = within(rtol=1e-4, atol=1e-5)

@@ -8,7 +8,7 @@ reference see the same network and the same inputs.
 
 import numpy as np
 
-from instructor.grading import compare, lookup
+from instructor.grading import within
 
 
 def _random_weights(layer, rng):
@@ -43,8 +43,7 @@ def _rnn_layers(widths, input_widths, rng):
     return layers
 
 
-def probe_deep_rnn_forward(namespace, seed):
-    deep_rnn_forward = lookup(namespace, "deep_rnn_forward")
+def probe_deep_rnn_forward(deep_rnn_forward, seed):
     cases = {}
     for k, (description, kinds, widths, T) in enumerate(
         [
@@ -62,8 +61,7 @@ def probe_deep_rnn_forward(namespace, seed):
     return {"layers": cases}
 
 
-def probe_residual_stack(namespace, seed):
-    residual_stack = lookup(namespace, "residual_stack")
+def probe_residual_stack(residual_stack, seed):
     cases = {}
     for k, (description, widths) in enumerate(
         [
@@ -84,8 +82,7 @@ def probe_residual_stack(namespace, seed):
     return {"top layer": cases}
 
 
-def probe_dense_stack(namespace, seed):
-    dense_stack = lookup(namespace, "dense_stack")
+def probe_dense_stack(dense_stack, seed):
     cases = {}
     for k, (description, widths) in enumerate([("three layers", [4, 3, 2]), ("one layer", [3])]):
         rng = np.random.default_rng([seed, k])
@@ -97,13 +94,10 @@ def probe_dense_stack(namespace, seed):
     return {"top layer": cases}
 
 
-def compare_deep_rnn_forward(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+compare_deep_rnn_forward = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 
-def compare_residual_stack(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)
+compare_residual_stack = within(rtol=1e-4, atol=1e-5)
 
 
-def compare_dense_stack(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)
+compare_dense_stack = within(rtol=1e-4, atol=1e-5)

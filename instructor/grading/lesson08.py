@@ -17,7 +17,7 @@ losses).
 
 import numpy as np
 
-from instructor.grading import capture, compare, lookup
+from instructor.grading import capture, within
 
 SIGMAS = 5.0
 
@@ -84,8 +84,7 @@ def _masks(dropout_masks, seed, per_sequence):
     return cases
 
 
-def probe_dropout_masks(namespace, seed):
-    dropout_masks = lookup(namespace, "dropout_masks")
+def probe_dropout_masks(dropout_masks, seed):
     return {
         "a fresh mask at every step": capture(_masks, dropout_masks, seed, False),
         "one mask per sequence": capture(_masks, dropout_masks, seed, True),
@@ -144,16 +143,14 @@ def _zoneout_training(zoneout, seed):
     }
 
 
-def probe_zoneout(namespace, seed):
-    zoneout = lookup(namespace, "zoneout")
+def probe_zoneout(zoneout, seed):
     return {
         "inference": capture(_zoneout_inference, zoneout, seed),
         "training": capture(_zoneout_training, zoneout, seed),
     }
 
 
-def compare_zoneout(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 arithmetic
+compare_zoneout = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 
 # --- ar_tar_penalty -----------------------------------------------------------------------
@@ -166,8 +163,7 @@ def _front_mask(lengths, T):
     return np.arange(T)[None, :] >= T - np.asarray(lengths)[:, None]
 
 
-def probe_ar_tar_penalty(namespace, seed):
-    ar_tar_penalty = lookup(namespace, "ar_tar_penalty")
+def probe_ar_tar_penalty(ar_tar_penalty, seed):
     rng = np.random.default_rng(seed)
     batch, T, units = int(rng.integers(3, 6)), int(rng.integers(5, 9)), int(rng.integers(3, 7))
     H = rng.normal(size=(batch, T, units)).astype("float32")
@@ -204,8 +200,7 @@ def probe_ar_tar_penalty(namespace, seed):
     return {"padding": padding, "no padding": no_padding}
 
 
-def compare_ar_tar_penalty(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-6)  # float32 arithmetic
+compare_ar_tar_penalty = within(rtol=1e-4, atol=1e-6)  # float32 arithmetic
 
 
 # --- early_stopping ---------------------------------------------------------------------
@@ -214,8 +209,7 @@ def _epochs(early_stopping, losses, patience):
     return [int(stopped), int(best)]
 
 
-def probe_early_stopping(namespace, seed):
-    early_stopping = lookup(namespace, "early_stopping")
+def probe_early_stopping(early_stopping, seed):
     rng = np.random.default_rng(seed)
     walk = np.round(1.0 + np.cumsum(rng.normal(-0.03, 0.1, 12)), 3)
     b = round(float(rng.uniform(0.3, 0.8)), 2)

@@ -9,7 +9,7 @@ padded sources of random lengths.
 
 import numpy as np
 
-from instructor.grading import capture, compare, lookup
+from instructor.grading import capture, within
 
 BOS, EOS = 3, 2
 
@@ -18,8 +18,7 @@ def _targets(rng, n, longest):
     return [rng.integers(4, 20, rng.integers(0, longest + 1)).tolist() for _ in range(n)]
 
 
-def probe_teacher_forcing(namespace, seed):
-    shift_right = lookup(namespace, "shift_right")
+def probe_teacher_forcing(shift_right, seed):
     rng = np.random.default_rng(seed)
     cases = {
         "one target": [rng.integers(4, 20, 5).tolist()],
@@ -54,8 +53,7 @@ def _loss(fn, y, logits):
     return float(np.asarray(keras.ops.convert_to_numpy(fn(y.copy(), logits.copy()))).reshape(()))
 
 
-def probe_masked_loss(namespace, seed):
-    masked_cross_entropy = lookup(namespace, "masked_cross_entropy")
+def probe_masked_loss(masked_cross_entropy, seed):
     rng = np.random.default_rng(seed)
     width = int(rng.integers(5, 9))
     lengths = rng.integers(1, width + 1, 5)
@@ -76,8 +74,7 @@ def probe_masked_loss(namespace, seed):
     }
 
 
-def compare_masked_loss(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 logits
+compare_masked_loss = within(rtol=1e-4, atol=1e-5)  # float32 logits
 
 
 def _log_softmax(rng, shape):
@@ -85,8 +82,7 @@ def _log_softmax(rng, shape):
     return z - np.log(np.exp(z).sum(-1, keepdims=True))
 
 
-def probe_beam_step(namespace, seed):
-    beam_step = lookup(namespace, "beam_step")
+def probe_beam_step(beam_step, seed):
     rng = np.random.default_rng(seed)
     banned = _log_softmax(rng, (3, 7))
     banned[:, [0, 3]] = -np.inf
@@ -106,12 +102,10 @@ def probe_beam_step(namespace, seed):
     return {"kept": results}
 
 
-def compare_beam_step(student, reference):
-    return compare(student, reference, rtol=1e-7, atol=1e-9)
+compare_beam_step = within(rtol=1e-7, atol=1e-9)
 
 
-def probe_attention_weights(namespace, seed):
-    attention_weights = lookup(namespace, "attention_weights")
+def probe_attention_weights(attention_weights, seed):
     rng = np.random.default_rng(seed)
     results = {}
     for description, (b, t_y, t_x, d_q, d_k, a) in {
@@ -133,5 +127,4 @@ def probe_attention_weights(namespace, seed):
     return {"weights": results}
 
 
-def compare_attention_weights(student, reference):
-    return compare(student, reference, rtol=1e-4, atol=1e-5)  # float32 inputs
+compare_attention_weights = within(rtol=1e-4, atol=1e-5)  # float32 inputs

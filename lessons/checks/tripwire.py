@@ -1,7 +1,7 @@
 """The kit's own answers as tripwires: an exercise must be the student's own code.
 
 The kit holds a working answer to most exercises (`lessons.GRUCell` is lesson
-04's `gru_call`, `lessons.seq2seq.masked_loss` is lesson 09's `masked_loss`),
+04's GRU cell, `lessons.seq2seq.masked_loss` is lesson 09's masked loss),
 and the checks hold NumPy references for all of them. Each exercise declares
 those objects next to its points, in its lesson's header (`kit_answer:`);
 `rnn-lessons build` copies the declarations into `kit_answers.json` here.
