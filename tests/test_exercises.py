@@ -98,7 +98,9 @@ def _tooling_texts():
     texts = {}
     for folder in TOOLING:
         for path in sorted((ROOT / folder).rglob("*")):
-            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            # Templates are text for people (the site's lesson lines), not course code.
+            skip = {"__pycache__", "templates"}.intersection(path.parts)
+            if path.suffix in (".py", ".json") and not skip:
                 texts[path.relative_to(ROOT).as_posix()] = path.read_text(encoding="utf-8")
     return texts
 
