@@ -116,7 +116,7 @@ def _line(ax, start, end):
 def _node(ax, xy, text):
     """A pointwise operation: ⊙, +, 1 − or tanh, in a pink circle."""
     ax.add_patch(Circle(xy, 0.32, fc="#f6c9d0", ec="0.3", zorder=3))
-    ax.text(*xy, text, ha="center", va="center", fontsize=9 if len(text) > 2 else 11, zorder=4)
+    ax.text(*xy, text, ha="center", va="center", fontsize=7 if len(text) > 2 else 11, zorder=4)
 
 
 def _gate(ax, x, nonlinearity, name):
@@ -127,7 +127,10 @@ def _gate(ax, x, nonlinearity, name):
         )
     )
     ax.text(x, GATE_Y, nonlinearity, ha="center", va="center", fontsize=11)
-    ax.text(x + 0.62, GATE_Y + 0.55, f"${name}$", fontsize=10, color="#1f4e9b", gid=GATE_GID)
+    # Left of the arrow that leaves the box's top, clear of arrows that leave to the right.
+    ax.text(
+        x - 0.1, GATE_Y + 0.55, f"${name}$", fontsize=10, color="#1f4e9b", ha="right", gid=GATE_GID
+    )
 
 
 def _inputs(ax, x, boxes):
@@ -178,7 +181,7 @@ def _gru(ax, x, right):
     _arrow(ax, (h, GATE_Y + 0.4), (h, 3.9 - 0.32))
     _arrow(ax, (h, 3.9 + 0.32), (h, TOP - 0.35))
     # R_t ⊙ H_{t-1} feeds the candidate (reset_after=True resets H_{t-1} W_hh instead).
-    _arrow(ax, (r, GATE_Y + 0.4), (r + 0.6, reset[1] + 0.25))
+    _arrow(ax, (r + 0.55, GATE_Y - 0.2), (reset[0] - 0.2, reset[1] + 0.25))  # from R_t's side
     _node(ax, reset, "⊙")
     _arrow(ax, (r + 0.95, BOTTOM), (r + 0.95, reset[1] - 0.32))
     _arrow(ax, (reset[0] + 0.32, reset[1]), (h - 0.55, GATE_Y - 0.2))

@@ -12,6 +12,8 @@ Example:
 >>> family = use_cjk_font()  # e.g. "WenQuanYi Zen Hei", or None if none is installed
 """
 
+import logging
+
 GENERIC = ("sans-serif", "serif", "monospace", "cursive", "fantasy")
 
 # Families with the simplified-Chinese glyphs the lessons draw, best first.
@@ -49,6 +51,10 @@ def _installed_families():
     return names
 
 
+def _quiet_weight(record):
+    return "Failed to find font weight" not in record.getMessage()
+
+
 def use_cjk_font():
     """Make an installed CJK font Matplotlib's fallback for Chinese characters.
 
@@ -61,6 +67,9 @@ def use_cjk_font():
     installed = _installed_families()
     family = next((name for name in CJK_FAMILIES if name in installed), None)
     if family is not None:
+        # Some CJK fonts (WenQuanYi) carry weight 500 only: Matplotlib then warns at every
+        # figure that it uses 500 for "normal". Harmless, and noise in a lesson's output.
+        logging.getLogger("matplotlib.font_manager").addFilter(_quiet_weight)
         # Fallback works through a list of families: a generic name ("sans-serif")
         # stands for one font only, so it is replaced by the font it stands for.
         first = [

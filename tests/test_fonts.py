@@ -14,10 +14,10 @@ from lessons import fonts  # noqa: E402
 TEXT = "zh_CN 2009年6月25日 -> 2009-06-25"
 
 
-def missing_glyphs(text):
+def missing_glyphs(text, size=12):
     """The warnings Matplotlib gives while drawing `text`: one per glyph its fonts lack."""
     fig, ax = plt.subplots()
-    ax.set_title(text)
+    ax.set_title(text, fontsize=size)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.savefig(io.BytesIO(), format="png")
@@ -62,3 +62,11 @@ def test_import_lessons_sets_the_fallback():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in fonts.CJK_FAMILIES
+
+
+def test_the_fallback_draws_without_warnings_in_the_log(rc, caplog):
+    if fonts.use_cjk_font() is None:
+        pytest.skip("no CJK font installed (make install adds fonts-wqy-zenhei)")
+    with caplog.at_level("INFO", logger="matplotlib.font_manager"):
+        assert missing_glyphs(TEXT, size=13.37) == []  # a size no lookup has cached
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
