@@ -6,6 +6,8 @@ end-to-end cases (a student's code that needs a demonstration still gets its
 points) are in `tests/test_grade.py`.
 """
 
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -114,3 +116,28 @@ def test_each_lesson_runs_only_set_up_context_exercises_and_checks(source):
         'rnn_lessons={"context": true} in the solution if the exercises really need it'
     )
     assert len(skipped) == len(code) - len(must_run) > 0
+
+
+def test_cells_are_parsed_one_at_a_time_across_grading_threads(monkeypatch):
+    # `grade --jobs N` runs `names` in threads; CPython 3.11's AST constructor is not safe for
+    # two parses at once (gh-106905). A parse that waits for a second one to start sees it
+    # only if nothing serializes them.
+    inside, most = [0], [0]
+    started = threading.Event()
+    real_parse = demos.ast.parse
+
+    def slow_parse(code, *args, **kwargs):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        started.set()
+        time.sleep(0.2)  # time for the other thread to enter, were it allowed
+        inside[0] -= 1
+        return real_parse(code, *args, **kwargs)
+
+    monkeypatch.setattr(demos.ast, "parse", slow_parse)
+    threads = [threading.Thread(target=demos.names, args=(f"x{k} = {k}",)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert started.is_set() and most[0] == 1

@@ -19,6 +19,7 @@ Python's scoping rules: a function's local `x` is not the global `x`.
 
 import ast
 import symtable
+import threading
 
 
 def ipython_to_python():
@@ -61,6 +62,12 @@ def demonstrations(notebook, setup_tag):
     return frozenset(found)
 
 
+# `grade --jobs N` grades in threads, and CPython 3.11's AST constructor keeps its recursion
+# depth per interpreter, not per thread: two parses at once can fail with "SystemError: AST
+# constructor recursion depth mismatch" (CPython gh-106905). One parse at a time.
+_PARSING = threading.Lock()
+
+
 def names(source, transform=None):
     """(names the code binds at module level, module-level names it reads as it runs,
     those its functions and classes read when called), or None if it does not compile
@@ -68,8 +75,9 @@ def names(source, transform=None):
     """
     code = (transform or ipython_to_python())(source)
     try:
-        top = symtable.symtable(code, "<cell>", "exec")
-        tree = ast.parse(code)
+        with _PARSING:
+            top = symtable.symtable(code, "<cell>", "exec")
+            tree = ast.parse(code)
     except (SyntaxError, ValueError, TypeError):
         return None
     # `x += 1` reads x, but symtable records only the store: count it as read, now and later
