@@ -320,6 +320,13 @@ for example in dates.test[:8]:
 # So in these models $\mathbf{c} = \mathbf{H}_0$, not the encoder's last output. The encoder's
 # outputs $[\overrightarrow{\mathbf{H}}_s; \overleftarrow{\mathbf{H}}_s]$, $2h$ numbers at
 # every source position $s$, are what attention reads.
+#
+# Which layers train depends on the machine. The figures printed in this lesson come from a
+# full-mode run on a CPU, with the kit's `GRUCell` inside `keras.layers.RNN`: the equations you
+# read, step by step. On a GPU `Seq2Seq` builds Keras' own `GRU` layers instead (its default
+# there, `implementation="keras"`), which run on the fused cuDNN kernel; that GRU is the
+# `reset_after=True` form of lesson 04. `lessons.from_keras(model)` gives the same model back
+# with the kit's cells and the same weights.
 
 # %%
 JIT = config.pick(ci=False, full=True)
@@ -345,7 +352,7 @@ def date_model(attention):
         keras.optimizers.Adam(rate),
         loss=masked_loss,
         metrics=[masked_accuracy],
-        jit_compile=JIT,  # XLA: slower to start, 2-3x faster per step
+        jit_compile=config.jit_compile(JIT),  # XLA on a CPU; on a GPU, what Keras accepts
     )
     return model
 
@@ -752,7 +759,7 @@ def g2p_model(attention):
         keras.optimizers.Adam(rate),
         loss=masked_loss,
         metrics=[masked_accuracy],
-        jit_compile=JIT,  # XLA: slower to start, 2-3x faster per step
+        jit_compile=config.jit_compile(JIT),  # XLA on a CPU; on a GPU, what Keras accepts
     )
     return model
 
