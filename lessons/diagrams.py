@@ -161,25 +161,11 @@ def _vanilla(ax, x, right):
 def _gru(ax, x, right):
     z, r, h = x["z"], x["r"], x["h"]
     _state_path(ax, right, "H")
-    keep, add, mix, one_minus, reset = (
-        (z, TOP),
-        (h, TOP),
-        (h, 3.9),
-        (z + 0.95, 3.9),
-        (r + 0.95, 1.7),
-    )
-    _arrow(ax, (-0.5, TOP), (z - 0.35, TOP))
-    _node(ax, keep, "⊙")
-    _arrow(ax, (z + 0.35, TOP), (h - 0.35, TOP))
-    _node(ax, add, "+")
-    _arrow(ax, (h + 0.35, TOP), (right + 0.4, TOP))
-    _arrow(ax, (z, GATE_Y + 0.4), (z, TOP - 0.35))
+    one_minus, reset = (z + 0.95, 3.9), (r + 0.95, 1.7)
+    _keep_and_add(ax, z, h, right)
     _arrow(ax, (z, 3.9), (one_minus[0] - 0.32, 3.9))
     _node(ax, one_minus, "1−")
     _arrow(ax, (one_minus[0] + 0.32, 3.9), (h - 0.32, 3.9))
-    _node(ax, mix, "⊙")
-    _arrow(ax, (h, GATE_Y + 0.4), (h, 3.9 - 0.32))
-    _arrow(ax, (h, 3.9 + 0.32), (h, TOP - 0.35))
     # R_t ⊙ H_{t-1} feeds the candidate (reset_after=True resets H_{t-1} W_hh instead).
     _arrow(ax, (r + 0.55, GATE_Y - 0.2), (reset[0] - 0.2, reset[1] + 0.25))  # from R_t's side
     _node(ax, reset, "⊙")
@@ -188,20 +174,25 @@ def _gru(ax, x, right):
     _arrow(ax, (h, TOP), (h + 0.8, 6.2), "output $H_t$")
 
 
+def _keep_and_add(ax, gate, candidate, right):
+    """The state path both gated cells share: the old state ⊙ a gate, + the candidate ⊙ its
+    weight (drawn by the caller into the ⊙ at (candidate, 3.9)), out to the right."""
+    _arrow(ax, (-0.5, TOP), (gate - 0.35, TOP))
+    _node(ax, (gate, TOP), "⊙")
+    _arrow(ax, (gate + 0.35, TOP), (candidate - 0.35, TOP))
+    _node(ax, (candidate, TOP), "+")
+    _arrow(ax, (candidate + 0.35, TOP), (right + 0.4, TOP))
+    _arrow(ax, (gate, GATE_Y + 0.4), (gate, TOP - 0.35))
+    _node(ax, (candidate, 3.9), "⊙")
+    _arrow(ax, (candidate, GATE_Y + 0.4), (candidate, 3.9 - 0.32))
+    _arrow(ax, (candidate, 3.9 + 0.32), (candidate, TOP - 0.35))
+
+
 def _lstm(ax, x, right, coupled, peephole):
     f, c, o = x["f"], x["c"], x["o"]
     _state_path(ax, right, "C")
-    forget, add, write = (f, TOP), (c, TOP), (c, 3.9)
     squash, show = (o + 1.0, 4.1), (o + 1.0, 3.0)
-    _arrow(ax, (-0.5, TOP), (f - 0.35, TOP))
-    _node(ax, forget, "⊙")
-    _arrow(ax, (f + 0.35, TOP), (c - 0.35, TOP))
-    _node(ax, add, "+")
-    _arrow(ax, (c + 0.35, TOP), (right + 0.4, TOP))
-    _arrow(ax, (f, GATE_Y + 0.4), (f, TOP - 0.35))
-    _node(ax, write, "⊙")
-    _arrow(ax, (c, GATE_Y + 0.4), (c, 3.9 - 0.32))
-    _arrow(ax, (c, 3.9 + 0.32), (c, TOP - 0.35))
+    _keep_and_add(ax, f, c, right)
     if coupled:  # I_t = 1 − F_t: what is forgotten is replaced
         one_minus = (f + 0.95, 3.9)
         _arrow(ax, (f, 3.9), (one_minus[0] - 0.32, 3.9))
