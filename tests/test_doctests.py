@@ -27,6 +27,7 @@ MODULES = [
     "lessons.seq2seq.training",
     "lessons.seq2seq.metrics",
     "lessons.fonts",
+    "lessons.checks",
 ]
 
 

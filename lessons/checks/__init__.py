@@ -12,6 +12,8 @@ frame that raised, so in IPython (Jupyter, Colab) a `CheckFailed` is shown by
 `show_failure`, which cuts the traceback where the kit's code begins.
 """
 
+import contextlib
+import io
 import re
 import sys
 from pathlib import Path
@@ -119,6 +121,54 @@ def numpy_in_graph_message(what, inside="keras.layers.RNN"):
         "ops.sigmoid, ... where you wrote np.dot (or @ on NumPy arrays), np.tanh, np.asarray, "
         "...: code that works when called directly can still fail there."
     )
+
+
+def yours_or_kit(yours, check, kit):
+    """`yours` when it passes `check`, otherwise the kit's `kit`, saying which in one line.
+
+    A cell that needs an exercise's result calls this, so that an exercise left unfinished
+    (or still failing its check) does not stop the rest of the lesson: the cell runs on the
+    kit's version instead. The check runs quietly; only the one line is printed.
+
+    Args:
+        yours: The student's function or class, or a tuple of them for a check that takes
+            several (`check(*yours)`).
+        check: The exercise's check, e.g. `checks.check_sample`.
+        kit: The kit's version, the same shape as `yours`.
+
+    Returns:
+        `yours` or `kit`.
+
+    Example:
+    >>> from lessons.checks import lesson08 as checks
+    >>> def early_stopping(val_losses, patience):
+    ...     raise NotImplementedError()
+    >>> use = yours_or_kit(early_stopping, checks.check_early_stopping,
+    ...                    checks.reference_early_stopping)
+    Your early_stopping does not pass its check yet, so this cell uses the kit's reference_...
+    """
+    if not callable(check):
+        raise TypeError(f"check must be the exercise's check function, got {check!r}")
+    several = isinstance(yours, tuple)
+    if several != isinstance(kit, tuple) or (several and len(yours) != len(kit)):
+        raise ValueError(f"kit must have the shape of yours: got {kit!r} for {yours!r}")
+    names = " and ".join(_name(part) for part in (yours if several else (yours,)))
+    kit_names = " and ".join(_name(part) for part in (kit if several else (kit,)))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            check(*yours) if several else check(yours)
+    except Exception:  # a failed check, or a crash the check did not turn into one
+        verb = "do" if several else "does"
+        print(
+            f"Your {names} {verb} not pass its check yet, so this cell uses the kit's {kit_names}."
+        )
+        return kit
+    print(f"This cell uses your {names} (it passes its check).")
+    return yours
+
+
+def _name(obj):
+    return getattr(obj, "__name__", None) or type(obj).__name__
 
 
 def all_passed(exercise):

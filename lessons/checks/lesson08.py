@@ -47,6 +47,13 @@ def reference_ar_tar(H, mask, alpha, beta):
     return alpha * ar + beta * tar
 
 
+def reference_dropout_masks(rng, batch, steps, units, rate, per_sequence):
+    """Masks of 0 and 1/(1 − p): one coin per (sequence, unit), or per (sequence, step, unit)."""
+    shape = (batch, 1, units) if per_sequence else (batch, steps, units)
+    kept = (rng.random(shape) >= rate) / (1.0 - rate)
+    return np.broadcast_to(kept, (batch, steps, units)).copy()
+
+
 class _Trainer:
     """What `EarlyStopping` needs of a model: a flag it sets to stop training."""
 
