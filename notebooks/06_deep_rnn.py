@@ -276,7 +276,11 @@ stacked_cells = keras.layers.RNN(
     keras.layers.StackedRNNCells([lessons.GRUCell(h) for _ in range(L)]), return_sequences=True
 )
 stacked_cells.build((None, None, d))
-kit_stack = lessons.StackedRNN(h, num_layers=L, cell="gru", return_sequences=True)
+# The kit's cells on every machine (on a GPU the default would be Keras' GRU, whose
+# cuDNN form cannot take these weights): this comparison is about the equations.
+kit_stack = lessons.StackedRNN(
+    h, num_layers=L, cell="gru", return_sequences=True, implementation="kit"
+)
 kit_stack.build((None, None, d))
 
 for other in (stacked_cells, kit_stack):  # same weights, layer by layer, gate by gate
@@ -528,12 +532,20 @@ print(f"|V| = {V}; training text: {len(train_ids):,} characters; held out: {len(
 # Every model is Embedding → `lessons.StackedRNN` of GRU layers → Dense softmax, with the
 # embedding as wide as the layers, so every residual $P_j$ is the identity. Every model sees
 # the same batches in the same order, for the same number of steps, with the same optimizer
-# (Adam with `clipnorm=1.0`: each weight tensor's gradient clipped on its own). In full mode
+# (Adam with `global_clipnorm=1.0`: when the gradient of all weights together is longer than 1,
+# it is scaled back to length 1, which keeps its direction, as lesson 02 showed). Each model
+# starts from the same seed, so its initial weights do not depend on what ran before. In full mode
 # that is 64 units, windows of $T = 64$ characters in batches of 64, and 150 steps: 614,400
 # characters, about three quarters of one pass over the training text. Keras compiles each
 # model's training step into a TensorFlow graph; on a machine without a GPU it leaves XLA
 # (`jit_compile`) off by default. CI mode runs tiny models on a slice of the text for a few
 # steps, without compiling them (compiling takes longer than a few steps do).
+#
+# Which layers train depends on the machine. The figures printed below come from a full-mode
+# run on a CPU, where `StackedRNN` builds the kit's `GRUCell` inside `keras.layers.RNN` (as fast
+# there as Keras' own layer). On a GPU it builds Keras' `GRU` instead (its default there,
+# `implementation="keras"`), which runs on the fused cuDNN kernel; that GRU is the
+# `reset_after=True` form of lesson 04, so the figures will differ a little.
 
 # %%
 units = config.pick(ci=32, full=64)
@@ -605,9 +617,10 @@ def char_model(depth, connection):
 
 def train_char_model(depth, connection):
     """Train one model for `steps` steps; returns its numbers for the table."""
+    lessons.set_seed(0)  # the same start for every model, whatever ran before
     model = char_model(depth, connection)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+        optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=1.0),
         loss="sparse_categorical_crossentropy",
         run_eagerly=config.ci_mode(),
     )
@@ -668,6 +681,7 @@ for depth in depths:
 held_out_chars = held_out_ids[: eval_batches * 128 * seq_len + 1][1:]  # the targets scored
 counts = np.bincount(train_ids, minlength=V) + 1  # lesson 03's unigram model, for scale
 unigram = float(-np.mean(np.log2(counts[held_out_chars] / counts.sum())))
+print(f"unigram model on these held-out characters: {unigram:.2f} bits/char")
 
 colors = {"plain": "#7f7f7f", "residual": "#c0392b", "dense": "#2e86c1"}
 chunk_ends = np.arange(1, chunks + 1) * (steps // chunks)

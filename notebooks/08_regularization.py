@@ -22,6 +22,8 @@
 #         points: 3
 #       dropout_masks:
 #         defines: dropout_masks
+#         kit_answer:
+#         - lessons.checks.lesson08.reference_dropout_masks
 #         points: 2
 #       early_stopping:
 #         defines: early_stopping
@@ -108,6 +110,7 @@ from keras import ops
 
 from lessons import datasets, text
 from lessons.checks import lesson08 as checks
+from lessons.checks import yours_or_kit
 from lessons.regularize import ActivationRegularization, PerStepDropout
 
 tf.get_logger().setLevel("ERROR")  # each new model traces its own functions: no retracing alarm
@@ -151,6 +154,11 @@ print(f"{n_val:,} validation sentences, {unseen:.1%} of their words unseen in tr
 #
 # The function below builds it with any of the regularizers of this lesson switched on; for
 # now, none. We train for 12 epochs and watch both losses.
+#
+# Every model of this lesson trains the kit's cells, on a GPU too. The regularizers live inside
+# the cell (a fresh dropout mask at every step, zoneout, dropout on $H_{t-1}$), where Keras'
+# fused cuDNN kernel cannot reach, and a comparison is fair only when every row runs the same
+# code.
 
 # %%
 EMBEDDING, UNITS = 64, config.pick(ci=16, full=64)
@@ -212,6 +220,11 @@ start = time.perf_counter()
 baseline_model, baseline_history = train_small()
 train_loss, train_accuracy = evaluate(baseline_model, small_words, small_tags)
 print(f"trained in {time.perf_counter() - start:.0f} s")
+val_losses = baseline_history["val_loss"]
+print(
+    f"validation loss: lowest {min(val_losses):.3f} (epoch {int(np.argmin(val_losses)) + 1}), "
+    f"after the last epoch {val_losses[-1]:.3f}"
+)
 print(
     f"end of training: training accuracy {train_accuracy:.3f}, validation accuracy "
     f"{baseline_history['val_accuracy'][-1]:.3f}"
@@ -304,13 +317,16 @@ def dropout_masks(rng, batch, steps, units, rate, per_sequence):
 checks.check_dropout_masks(dropout_masks)
 
 # %% [markdown]
-# Here are both kinds of mask for one sequence of 40 steps and 24 units (black: dropped):
+# Here are both kinds of mask for one sequence of 40 steps and 24 units (black: dropped). The
+# cell draws them with your `dropout_masks` if it passes its check, and with the kit's own
+# otherwise, so the rest of the lesson runs either way; its first line says which.
 
 # %%
+draw_masks = yours_or_kit(dropout_masks, checks.check_dropout_masks, checks.reference_dropout_masks)
 rng = np.random.default_rng(0)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharey=True)
 for ax, per_sequence in zip(axes, (False, True)):
-    mask = dropout_masks(rng, 1, 40, 24, 0.3, per_sequence)[0]
+    mask = draw_masks(rng, 1, 40, 24, 0.3, per_sequence)[0]
     ax.imshow(mask.T > 0, cmap="gray", aspect="auto", interpolation="nearest")
     ax.set_title("one mask per sequence (variational)" if per_sequence else "a fresh mask per step")
     ax.set_xlabel("time step t")
@@ -325,7 +341,7 @@ plt.show()
 rng = np.random.default_rng(1)
 survival = {}
 for per_sequence in (False, True):
-    masks = dropout_masks(rng, 4000, 20, 8, 0.3, per_sequence) > 0
+    masks = draw_masks(rng, 4000, 20, 8, 0.3, per_sequence) > 0
     survival[per_sequence] = [masks[:, :k].all(axis=1).mean() for k in (1, 5, 10, 20)]
 print("k steps:                     1      5     10     20")
 print("fresh mask per step:   ", "  ".join(f"{s:.3f}" for s in survival[False]))
@@ -478,8 +494,9 @@ H_demo = np.random.default_rng(3).normal(size=(2, 5, 4)).astype("float32")
 mask_demo = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool)
 layer = ActivationRegularization(alpha=2.0, beta=1.0)
 layer(H_demo, mask=mask_demo, training=True)
+penalty = yours_or_kit(ar_tar_penalty, checks.check_ar_tar_penalty, checks.reference_ar_tar)
 print(f"the layer's loss: {float(layer.losses[0]):.5f}")
-print(f"yours:            {float(ar_tar_penalty(H_demo, mask_demo, 2.0, 1.0)):.5f}")
+print(f"the penalty:      {float(penalty(H_demo, mask_demo, 2.0, 1.0)):.5f}")
 
 # %% [markdown]
 # ## 6. Gradient clipping
@@ -530,7 +547,10 @@ checks.check_early_stopping(early_stopping)
 # early stopping with patience 2 would have stopped it, and which weights it would keep:
 
 # %%
-stopped, best = early_stopping(baseline_history["val_loss"], patience=2)
+stop_when = yours_or_kit(
+    early_stopping, checks.check_early_stopping, checks.reference_early_stopping
+)
+stopped, best = stop_when(baseline_history["val_loss"], patience=2)
 print(f"stop after epoch {stopped + 1} of {ABLATION_EPOCHS}; keep the weights of epoch {best + 1}")
 print(
     f"validation accuracy then: {baseline_history['val_accuracy'][best]:.3f}; "
@@ -733,8 +753,14 @@ def ladder_tagger(name, cell, num_layers=1, ar_tar=None, **options):
     layers = [
         keras.Input((None,), dtype="int32"),
         keras.layers.Embedding(len(vocab), EMBEDDING, mask_zero=True),
-        lessons.StackedRNN(
-            UNITS, num_layers=num_layers, cell=cell, return_sequences=True, seed=1, **options
+        lessons.StackedRNN(  # the kit's cells on every machine, as above
+            UNITS,
+            num_layers=num_layers,
+            cell=cell,
+            return_sequences=True,
+            seed=1,
+            implementation="kit",
+            **options,
         ),
     ]
     if ar_tar:  # (alpha, beta), on the top layer's states

@@ -101,6 +101,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lessons.checks import lesson00 as checks
+from lessons.checks import yours_or_kit
 from lessons.datasets import load_names
 
 # %% [markdown]
@@ -222,11 +223,14 @@ checks.check_char_vocab(build_char_vocab)
 
 # %% [markdown]
 # Built from all the names, the vocabulary has the 26 capital letters (names start with one),
-# the 26 small ones and the three special tokens:
+# the 26 small ones and the three special tokens. (This cell and the ones after it use your
+# function when it passes its check, and the kit's own otherwise, so the lesson goes on either
+# way; the cell's first line says which.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-char_to_index, index_to_char = build_char_vocab(names)
+build = yours_or_kit(build_char_vocab, checks.check_char_vocab, checks.reference_vocab)
+char_to_index, index_to_char = build(names)
 V = len(index_to_char)  # |V|, the vocabulary size
 print(f"|V| = {V}")
 print("index_to_char[:8] =", index_to_char[:8])
@@ -265,8 +269,9 @@ checks.check_encode_name(encode_name)
 
 # %%
 # NBVAL_CHECK_OUTPUT
+encode = yours_or_kit(encode_name, checks.check_encode_name, checks.reference_encode)
 for name in ["Mary", "Zoë"]:
-    indices = encode_name(name, char_to_index)
+    indices = encode(name, char_to_index)
     print(f"{name!r} -> {indices} -> {[index_to_char[i] for i in indices]}")
 
 # %% [markdown]
@@ -282,7 +287,7 @@ for name in ["Mary", "Zoë"]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-mary = encode_name("Mary", char_to_index)
+mary = encode("Mary", char_to_index)
 x_mary = keras.ops.convert_to_numpy(keras.ops.one_hot(np.array(mary), V))  # (T_x, |V|)
 print("shape (T_x, |V|):", x_mary.shape)
 print("each row sums to 1:", bool((x_mary.sum(axis=1) == 1).all()))
@@ -340,8 +345,9 @@ checks.check_pad_and_mask(pad_and_mask)
 # NBVAL_CHECK_OUTPUT
 batch_names = ["Ed", "Eve", "Mary", "Oliver", "Jacqueline", "Christopher"]
 assert all(name in names for name in batch_names)
-sequences = [encode_name(name, char_to_index) for name in batch_names]
-padded, mask = pad_and_mask(sequences, pad_value=PAD)
+sequences = [encode(name, char_to_index) for name in batch_names]
+pad = yours_or_kit(pad_and_mask, checks.check_pad_and_mask, checks.reference_pad_and_mask)
+padded, mask = pad(sequences, pad_value=PAD)
 batch_lengths = mask.sum(axis=1)  # T_x^(i), <eos> included
 print("padded:", padded.shape, padded.dtype, "  mask:", mask.shape, mask.dtype)
 for name, T_x, row in zip(batch_names, batch_lengths, padded):
@@ -581,7 +587,7 @@ for title, model, inputs in runs:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-X_short = one_hot_batch(*pad_and_mask(sequences[:3]))
+X_short = one_hot_batch(*pad(sequences[:3]))
 classifier = runs[2][1]
 print("input", X_short.shape, "-> output", tuple(classifier(X_short).shape))
 

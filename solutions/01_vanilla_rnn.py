@@ -46,6 +46,7 @@
 #         defines: sequence_loss
 #         kit_answer:
 #         - lessons.checks.lesson01.reference_sequence_loss
+#         - lessons.checks.lesson01.keras_sequence_loss
 #         points: 2
 #     lesson: 01_vanilla_rnn
 #     title: The vanilla RNN, one step at a time
@@ -115,7 +116,9 @@ import numpy as np
 from keras import ops
 
 from lessons.checks import lesson01 as checks
+from lessons.checks import yours_or_kit
 from lessons.datasets import load_digits
+from lessons.diagrams import draw_cell
 
 # %% [markdown]
 # ## 1. The recurrence
@@ -132,6 +135,14 @@ from lessons.datasets import load_digits
 #   past, and $b_h$ ($h$) is a bias. $\phi$ is usually $\tanh$.
 # - $H_0$ is usually zeros. $O_t$ is the output layer, a `Dense` layer after the RNN.
 #
+# One step as a picture, drawn by the kit from its cell: $H_{t-1}$ comes in from the left, and
+# one box computes $H_t$ from it and $X_t$, with $\phi = \tanh$.
+
+# %%
+draw_cell(lessons.SimpleRNNCell(8), title="lessons.SimpleRNNCell: one step")
+plt.show()
+
+# %% [markdown]
 # Andrew Ng writes the same thing for one example as column vectors:
 # $a^{\langle t \rangle} = g(W_{aa} a^{\langle t-1 \rangle} + W_{ax} x^{\langle t \rangle} + b_a)$
 # and $\hat{y}^{\langle t \rangle} = g(W_{ya} a^{\langle t \rangle} + b_y)$. So
@@ -368,17 +379,20 @@ print("train:", x_train.shape, " validation:", x_val.shape)
 #
 # Your cell reads the 8 rows; after the last one, $H_8$ goes through the output layer
 # $\hat{y} = \text{softmax}(H_8 W_{hq} + b_q)$, ten probabilities. Only the final state is
-# used: `keras.layers.RNN` returns it by default.
+# used: `keras.layers.RNN` returns it by default. (If your cell does not pass its check yet, the
+# model is built from the kit's `lessons.SimpleRNNCell` instead, and the cell's first line says
+# so.)
 
 # %%
 units = 64
 epochs = config.pick(ci=8, full=60)
+Cell = yours_or_kit(MyRNNCell, checks.check_rnn_cell_call, lessons.SimpleRNNCell)
 
 lessons.set_seed(0)  # the same start whatever the cells above drew (your checks draw too)
 many_to_one = keras.Sequential(
     [
         keras.Input((8, 8)),  # (T_x, features)
-        keras.layers.RNN(MyRNNCell(units)),  # -> H_8, (batch, units)
+        keras.layers.RNN(Cell(units)),  # -> H_8, (batch, units)
         keras.layers.Dense(10, activation="softmax"),  # -> ŷ, (batch, 10)
     ]
 )
@@ -509,10 +523,10 @@ for label, total in [
 # ## 10. Many-to-many: an answer after every row
 #
 # Now the network guesses the digit after every row it reads, $T_y = T_x = 8$: the target at
-# every step is the image's label. With `return_sequences=True` the RNN returns
-# $H_1, \dots, H_8$, and the `Dense` layer is applied to each of them (the same $W_{hq}$ at
-# every step). Your `sequence_loss` adds the eight cross-entropies. Keras then averages the
-# per-sequence losses over the batch.
+# every step is the image's label. With `return_sequences=True` the RNN returns $H_1, \dots,
+# H_8$, and the `Dense` layer is applied to each of them (the same $W_{hq}$ at every step). Your
+# `sequence_loss` adds the eight cross-entropies (or, until it passes its check, the kit's own).
+# Keras then averages the per-sequence losses over the batch.
 
 # %%
 y_train_steps = np.repeat(np.eye(10, dtype="float32")[y_train][:, None, :], 8, axis=1)
@@ -528,7 +542,8 @@ many_to_many = keras.Sequential(
     ]
 )
 learning_rate = config.pick(ci=1e-2, full=3e-3)  # CI mode: few epochs, so bigger steps
-many_to_many.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=sequence_loss)
+loss = yours_or_kit(sequence_loss, checks.check_sequence_loss, checks.keras_sequence_loss)
+many_to_many.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
 history_mm = many_to_many.fit(
     x_train,
     y_train_steps,

@@ -168,6 +168,7 @@ import numpy as np
 
 from lessons import text
 from lessons.checks import lesson03 as checks
+from lessons.checks import yours_or_kit
 from lessons.datasets import (
     load_names,
     load_shakespeare,
@@ -401,23 +402,23 @@ def perplexity(y_hat, targets):
 # NBVAL_CHECK_OUTPUT
 checks.check_perplexity(perplexity)
 
-# %% [markdown]
-# A language model from the kit's cells: an `Embedding` turns each index into a vector (it is
-# the one-hot $x^{\langle t \rangle}$ times a matrix, done as a lookup), a GRU made of
-# `lessons.GRUCell` computes $a^{\langle t \rangle}$ at every step, and a `Dense` softmax layer
-# gives $\hat{y}^{\langle t \rangle}$. The kit's `text.perplexity(model, data)` runs a model
-# over a dataset batch by batch. An untrained model is about as unsure as the uniform one, whose
-# perplexity is exactly $|V|$:
+# %% [markdown] A language model from the kit's cells: an `Embedding` turns each index into a
+# vector (it is the one-hot $x^{\langle t \rangle}$ times a matrix, done as a lookup), a GRU
+# layer (`lessons.StackedRNN` with one layer) computes $a^{\langle t \rangle}$ at every step,
+# and a `Dense` softmax layer gives $\hat{y}^{\langle t \rangle}$. The kit's
+# `text.perplexity(model, data)` runs a model over a dataset batch by batch. An untrained model
+# is about as unsure as the uniform one, whose perplexity is exactly $|V|$:
 
 
 # %%
 def language_model(vocab_size, units, embedding_dim, name):
-    """Embedding -> RNN(GRUCell) -> Dense softmax: ŷ^<t> at every step t."""
+    """Embedding -> GRU -> Dense softmax: ŷ^<t> at every step t, from the same seed."""
+    lessons.set_seed(0)  # the same start for every model, whatever ran before
     return keras.Sequential(
         [
             keras.Input((None,), dtype="int32"),
             keras.layers.Embedding(vocab_size, embedding_dim),
-            keras.layers.RNN(lessons.GRUCell(units), return_sequences=True),
+            lessons.StackedRNN(units, cell="gru", return_sequences=True),  # the GRU; see below
             keras.layers.Dense(vocab_size, activation="softmax"),
         ],
         name=name,
@@ -482,12 +483,21 @@ print(
 # The model reads windows of $T$ = 100 characters. Sizes come from `config.pick`: CI mode
 # trains a small model on a slice of the text for a few seconds; full mode trains a GRU of
 # 256 units on the whole training text. Gradients are clipped, the notes' cure for exploding
-# gradients in RNNs. The optimizer uses `clipnorm=1.0`, as the kit's `ladder` does: it caps
-# each weight tensor's gradient on its own, so it can also turn the step, where lesson 02's
-# `global_clipnorm` keeps its direction. Both stop an explosion, which is all we ask here.
+# gradients in RNNs: `global_clipnorm=1.0` scales the gradient of all weights together back to
+# length 1 when it is longer, which keeps its direction (lesson 02 compared it with clipping each
+# weight tensor on its own, which can turn the step).
+#
+# Which GRU trains depends on the machine. On a CPU, `StackedRNN` builds the kit's `GRUCell`
+# inside `keras.layers.RNN` (there as fast as Keras' own `GRU`): the equations of lesson 04,
+# step by step. On a GPU it builds Keras' `GRU` (`implementation="keras"`), which runs on the
+# fused cuDNN kernel, and `config.pick` chooses a larger size for it: 512 units, 20 epochs. The
+# figures printed in this lesson come from the full size on a CPU; the GPU size has not been
+# run for this text yet.
 
 # %%
-units, epochs, n_train = config.pick(ci=(96, 3, 120_000), full=(256, 10, len(train_ids)))
+units, epochs, n_train = config.pick(
+    ci=(96, 3, 120_000), full=(256, 10, len(train_ids)), gpu=(512, 20, len(train_ids))
+)
 seq_len, batch_size = 100, 64
 train_data = text.windows(
     train_ids[:n_train], seq_len, batch_size, shuffle=True, seed=0, drop_remainder=True
@@ -503,7 +513,7 @@ def train(model, train_data, held_out, epochs, learning_rate=3e-3):
     steps = epochs * int(train_data.cardinality())
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.1)
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
+        optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0),
         loss="sparse_categorical_crossentropy",
     )
     start = time.time()
@@ -670,7 +680,9 @@ checks.check_sample(sample)
 
 
 # %% [markdown]
-# Now the Shakespeare model writes, from the same prefix, at five temperatures:
+# Now the Shakespeare model writes, from the same prefix, at five temperatures. From here on the
+# lesson writes with your `sample` if it passes its check, and with the kit's `text.sample`
+# otherwise; the cell's first line says which.
 
 
 # %%
@@ -688,9 +700,10 @@ def side_by_side(texts, headers, width=30):
         print("  ".join(f"{(c[row] if row < len(c) else ''):<{width}}" for c in columns))
 
 
+generate = yours_or_kit(sample, checks.check_sample, text.sample)
 prefix = "ROMEO.\n"
 temperatures = (0, 0.5, 0.8, 1.0, 1.3)
-samples = [sample(char_model, char_vocab, prefix, 300, tau, seed=1) for tau in temperatures]
+samples = [generate(char_model, char_vocab, prefix, 300, tau, seed=1) for tau in temperatures]
 side_by_side([prefix + s for s in samples], [f"τ = {tau}" for tau in temperatures], width=26)
 
 # %% [markdown]
@@ -702,9 +715,9 @@ side_by_side([prefix + s for s in samples], [f"τ = {tau}" for tau in temperatur
 
 # %%
 # NBVAL_CHECK_OUTPUT
-first = sample(char_model, char_vocab, prefix, 80, 1.0, seed=7)
-print("same seed, same text:", first == sample(char_model, char_vocab, prefix, 80, 1.0, seed=7))
-print("other seed, other text:", first != sample(char_model, char_vocab, prefix, 80, 1.0, seed=8))
+first = generate(char_model, char_vocab, prefix, 80, 1.0, seed=7)
+print("same seed, same text:", first == generate(char_model, char_vocab, prefix, 80, 1.0, seed=7))
+print("other seed, other text:", first != generate(char_model, char_vocab, prefix, 80, 1.0, seed=8))
 
 # %% [markdown]
 # ## 8. Character level versus word level
@@ -725,6 +738,7 @@ word_held_out = text.windows(held_out_word_ids[: config.pick(ci=8_000, full=None
 word_model = language_model(len(word_vocab), word_units, embedding_dim=64, name="shakespeare_words")
 word_history, word_seconds = train(word_model, word_train, word_held_out, word_epochs)
 print(f"{word_model.count_params():,} parameters, trained in {word_seconds:.0f} s")
+plot_bits(word_history, "Shakespeare, word level")
 
 # %% [markdown]
 # Perplexities per token are not comparable between the two (a word is a harder guess than a
@@ -752,8 +766,8 @@ print(f"({chars_per_word:.2f} characters per word token in the held-out text)")
 # What each writes, at $\tau$ = 0.8 (the word model's `<eos>` is printed as a line break):
 
 # %%
-word_sample = sample(word_model, word_vocab, "romeo .", 90, 0.8, seed=2, stop_at_eos=False)
-char_sample = sample(char_model, char_vocab, "ROMEO.\n", 400, 0.8, seed=2)
+word_sample = generate(word_model, word_vocab, "romeo .", 90, 0.8, seed=2, stop_at_eos=False)
+char_sample = generate(char_model, char_vocab, "ROMEO.\n", 400, 0.8, seed=2)
 side_by_side(
     [word_sample.replace(" <eos> ", "\n").replace("<eos>", "\n"), "ROMEO.\n" + char_sample],
     ["word level (after 'romeo .')", "character level"],
@@ -794,11 +808,12 @@ name_model = language_model(len(name_vocab), name_units, embedding_dim=16, name=
 name_history, name_seconds = train(name_model, names_train, names_held_out, name_epochs)
 name_bits = text.bits_per_char(name_model, names_held_out)
 print(f"held-out names: {name_bits:.3f} bits/char; trained in {name_seconds:.0f} s")
+plot_bits(name_history, "First names, character level")
 
 # %%
 rng = np.random.default_rng(3)
 for tau in (0.6, 1.0):
-    new = [sample(name_model, name_vocab, "", 20, tau, seed=rng) for _ in range(14)]
+    new = [generate(name_model, name_vocab, "", 20, tau, seed=rng) for _ in range(14)]
     novel = sum(name not in names for name in new)
     print(f"τ = {tau}: {', '.join(new)}")
     print(f"         {novel} of {len(new)} are not in the census list\n")
@@ -848,6 +863,7 @@ print(
     f"held-out poems: {poem_bits:.2f} bits/char (uniform {math.log2(len(poem_vocab)):.2f}, "
     f"unigram {poem_unigram:.2f}); trained in {poem_seconds:.0f} s"
 )
+plot_bits(poem_history, "Tang poems, character level")
 assert poem_bits < math.log2(len(poem_vocab)) - 1, "the model should beat the uniform one"
 
 # %% [markdown]
@@ -857,7 +873,7 @@ assert poem_bits < math.log2(len(poem_vocab)) - 1, "the model should beat the un
 COUPLET = "[^，。]{5}，[^，。]{5}。"  # two five-character lines
 FOUR_OR_EIGHT_LINES = re.compile(f"(?:{COUPLET}){{2}}|(?:{COUPLET}){{4}}")
 new_poems = [
-    first + sample(poem_model, poem_vocab, first, 60, 0.8, seed=k)
+    first + generate(poem_model, poem_vocab, first, 60, 0.8, seed=k)
     for k, first in enumerate("春月山秋白江")
 ]
 for poem in new_poems:

@@ -144,6 +144,7 @@ from keras import ops
 from lessons import gates, text
 from lessons.checks import lesson04 as checks
 from lessons.datasets import load_shakespeare_plays
+from lessons.diagrams import draw_cell
 
 # %% [markdown]
 # ## 1. A word that must be remembered
@@ -342,6 +343,15 @@ for sentence in (singular, plural):
 # $$\tilde{H}_t = \tanh(X_t W_{xh} + (R_t \odot H_{t-1}) W_{hh} + b_h)$$
 # $$H_t = Z_t \odot H_{t-1} + (1 - Z_t) \odot \tilde{H}_t$$
 #
+# The kit draws one step of this cell from `GRUCell`'s own list of gates: the state $H_{t-1}$
+# runs along the top, each gate is a box with its nonlinearity, and ⊙, + and 1 − are the
+# pointwise operations of the last two equations.
+
+# %%
+draw_cell(lessons.GRUCell(8), title="lessons.GRUCell: one step (the slides' form)")
+plt.show()
+
+# %% [markdown]
 # Look closely at the last line: here $Z_t \approx 1$ *keeps* the old state. The slides'
 # $Z_t$ plays the part of Ng's $1 - \Gamma_u$ (section 4 checks it). The dictionary:
 #
@@ -619,15 +629,16 @@ print(f"training text: {len(train_ids):,} characters; held-out text: {len(held_o
 # %% [markdown]
 # Sizes come from `config.pick`: CI mode trains a small GRU on a slice of the text for a few
 # seconds; full mode trains 256 units on the whole training text. The training set-up is
-# lesson 03's: windows of 100 characters, Adam with a cosine schedule, and `clipnorm=1.0`,
-# which clips each weight tensor's gradient on its own (lesson 02's `global_clipnorm` would
-# keep the step's direction; either stops an explosion).
+# lesson 03's: windows of 100 characters, Adam with a cosine schedule, and
+# `global_clipnorm=1.0`: when the gradient of all weights together is longer than 1 it is
+# scaled back to length 1, which stops an explosion and keeps the step's direction (lesson 02).
 
 # %%
 units, epochs, n_train = config.pick(ci=(64, 3, 100_000), full=(256, 8, len(train_ids)))
 train_data = text.windows(train_ids[:n_train], 100, 64, shuffle=True, seed=0, drop_remainder=True)
 held_out = text.windows(held_out_ids[: config.pick(ci=20_000, full=None)], 100, 64)
 
+lessons.set_seed(0)  # the same initial weights whatever ran before
 model = keras.Sequential(
     [
         keras.Input((None,), dtype="int32"),
@@ -641,7 +652,7 @@ schedule = keras.optimizers.schedules.CosineDecay(
     4e-3, epochs * int(train_data.cardinality()), alpha=0.1
 )
 model.compile(
-    optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
+    optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0),
     loss="sparse_categorical_crossentropy",
 )
 start = time.time()

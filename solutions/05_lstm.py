@@ -162,6 +162,7 @@ from keras import ops
 from lessons import gates, tasks, text
 from lessons.checks import lesson05 as checks
 from lessons.datasets import load_movie_reviews
+from lessons.diagrams import draw_cell
 
 # %% [markdown]
 # ## 1. The cell state: a conveyor belt
@@ -190,6 +191,15 @@ from lessons.datasets import load_movie_reviews
 # $$C_t = F_t \odot C_{t-1} + I_t \odot \tilde{C}_t$$
 # $$H_t = O_t \odot \tanh(C_t)$$
 #
+# The kit draws one step from `LSTMCell`'s own list of gates: the belt $C_{t-1} \to C_t$ along
+# the top, $H_{t-1} \to H_t$ below it, each gate a box with its nonlinearity, and the ⊙ and +
+# of the last two equations.
+
+# %%
+draw_cell(lessons.LSTMCell(8), title="lessons.LSTMCell: one step")
+plt.show()
+
+# %% [markdown]
 # All of $I_t, F_t, O_t, \tilde{C}_t, C_t, H_t$ are $n \times h$; the $W_{x\cdot}$ are
 # $d \times h$, the $W_{h\cdot}$ are $h \times h$, the $b_\cdot$ have $h$ entries.
 #
@@ -437,8 +447,16 @@ for name, layer, blocks in counted:
 # $$C_t = F_t \odot C_{t-1} + (1 - F_t) \odot \tilde{C}_t$$
 #
 # One gate fewer (a quarter fewer weights). The GRU's update gate does the same
-# interpolation, on $H_t$ instead of a separate cell.
-#
+# interpolation, on $H_t$ instead of a separate cell. Both variants, drawn from the kit's cells
+# (the peepholes are the dashed arrows from the belt into the gates):
+
+# %%
+fig, (ax_peephole, ax_coupled) = plt.subplots(1, 2, figsize=(16, 4))
+draw_cell(lessons.PeepholeLSTMCell(8), ax=ax_peephole, title="lessons.PeepholeLSTMCell")
+draw_cell(lessons.CoupledLSTMCell(8), ax=ax_coupled, title="lessons.CoupledLSTMCell: no I_t")
+plt.show()
+
+# %% [markdown]
 # **Exercise 2.** Write the coupled cell's `call`. The cell has the weights of $F_t$, $O_t$
 # and $\tilde{C}_t$ only (`self.W_xf`, ..., no `i`).
 
@@ -503,8 +521,8 @@ checks.check_coupled_lstm_call(MyCoupledLSTMCell)
 # Do the variants help? We train the plain, peephole and coupled LSTMs (the kit's cells, 32
 # units) on the same data: the **adding problem** of section 6 (each sequence holds random
 # numbers and two markers; the answer is the sum of the two marked numbers). All runs use Adam
-# with learning rate 0.01 and `clipnorm=1.0` (each weight tensor's gradient clipped to norm 1
-# on its own), like the kit's ladder, and stop
+# with learning rate 0.01 and `global_clipnorm=1.0` (the gradient of all weights together
+# scaled back to length 1 when it is longer, which keeps its direction: lesson 02), and stop
 # early once the validation MSE is below 0.005, 3 % of the trivial baseline ("solved").
 #
 # The training helpers below are reused for every experiment of the lesson. Models of 100
@@ -552,9 +570,9 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def compile_model(model, loss, steps, metrics=()):
-    """Adam (0.01, clipnorm 1), like the kit's ladder; XLA for long sequences."""
+    """Adam (0.01, global_clipnorm 1); XLA for long sequences."""
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0),
+        optimizer=keras.optimizers.Adam(1e-2, global_clipnorm=1.0),
         loss=loss,
         metrics=list(metrics),
         jit_compile=steps >= XLA_FROM_STEPS,
@@ -601,6 +619,7 @@ variant_cells = {
 variant_runs = {}
 for name, cell_type in variant_cells.items():
     print(f"--- {name}, adding problem of {variant_length} steps")
+    lessons.set_seed(0)  # every model starts from the same seed
     model = adding_model(cell_type(UNITS), variant_length)
     curve, per_epoch = fit(
         model, variant_train, variant_val, variant_epochs, mse_error, ADDING_SOLVED
@@ -788,6 +807,7 @@ def race(task, lengths, epochs):
             )
         for name, cell_type in race_cells.items():
             print(f"--- {task}, {length} steps, {name}")
+            lessons.set_seed(0)
             if task == "adding":
                 model = adding_model(cell_type(UNITS), length)
                 errors, _ = fit(model, train, val, epochs, mse_error, ADDING_SOLVED)
@@ -922,6 +942,8 @@ x_test_s, y_test_s = encode_reviews(reviews.test)
 print(vocab)
 print("train:", x_train_s.shape, " validation:", x_val_s.shape, " test:", x_test_s.shape)
 print(f"<unk> in the validation sentences: {np.mean(x_val_s[x_val_s > 0] == text.UNK):.1%}")
+lengths = [len(text.tokenize_words(review.text)) for review in reviews.train]
+print(f"tokens per training sentence: median {np.median(lengths):.0f}, longest {max(lengths)}")
 print(vocab.decode(x_train_s[1][x_train_s[1] > 0]))
 
 # %% [markdown]
@@ -931,10 +953,13 @@ print(vocab.decode(x_train_s[1][x_train_s[1] > 0]))
 # stepped in Python. Section 8 brings the trained weights back into the readable `LSTMCell`.
 #
 # Each model: an embedding of 64 numbers per word, one recurrent layer of 64 units, and a
-# sigmoid output for P(positive). Adam (learning rate 0.002, `clipnorm=1.0`), at
-# most 10 epochs (2 on a 2,000-sentence slice in CI mode), stopping 3 epochs after the best
-# one; we keep the weights of the epoch with the best validation accuracy and report the test
-# accuracy of those.
+# sigmoid output for P(positive). The fourth model reads each sentence both ways (lesson 07
+# takes such models apart): `keras.layers.Bidirectional` runs a second LSTM from the last word
+# to the first and the output layer reads both final states, $[\overrightarrow{H}_T;
+# \overleftarrow{H}_1]$. Adam (learning rate 0.002, `global_clipnorm=1.0`), every model from the
+# same seed, at most 10 epochs (2 on a 2,000-sentence slice in CI mode), stopping 3 epochs after
+# the best one; we keep the weights of the epoch with the best validation accuracy and report
+# the test accuracy of those.
 
 # %%
 sentiment_epochs = config.pick(ci=2, full=10)
@@ -943,6 +968,7 @@ sentiment_layers = {
     "vanilla RNN": keras.layers.SimpleRNN,
     "GRU": keras.layers.GRU,
     "LSTM": keras.layers.LSTM,
+    "bi-LSTM": lambda units: keras.layers.Bidirectional(keras.layers.LSTM(units)),
 }
 
 
@@ -956,7 +982,7 @@ def sentiment_model(layer_type):
         ]
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(2e-3, clipnorm=1.0),
+        optimizer=keras.optimizers.Adam(2e-3, global_clipnorm=1.0),
         loss="binary_crossentropy",
         metrics=["accuracy"],
         jit_compile=MAX_TOKENS >= XLA_FROM_STEPS,  # 48 steps: no XLA
@@ -967,6 +993,7 @@ def sentiment_model(layer_type):
 sentiment_models, sentiment_rows = {}, []
 for name, layer_type in sentiment_layers.items():
     print(f"--- {name}")
+    lessons.set_seed(0)
     model = sentiment_model(layer_type)
     timer = EpochTimer()
     best = keras.callbacks.EarlyStopping(
@@ -1023,6 +1050,37 @@ print(f"{'majority':12s} {0:16d} {max(y_val_s.mean(), 1 - y_val_s.mean()):12.3f}
 accuracies = {name: test_acc for name, _, _, test_acc, _ in sentiment_rows}
 assert accuracies["LSTM"] > config.pick(ci=0.55, full=0.7), accuracies
 assert accuracies["GRU"] > config.pick(ci=0.55, full=0.7), accuracies
+
+# %% [markdown]
+# ### Reading both ways: "the movie was terribly exciting"
+#
+# The notes motivate bidirectional RNNs with this sentence. Read left to right, "terribly"
+# sounds bad; only the next word says that it is praise. A one-way model that answers once
+# reads to the end anyway, so it can still change its mind at "exciting". What it cannot do is
+# read "terribly" knowing what comes next: at every word its state holds only the words before.
+# The backward LSTM of the bidirectional model reads "exciting" first.
+#
+# Below, each model's answer if the sentence stopped after each word (the prefix, padded). The
+# one-way LSTM's answers are what its state says at each word; the bidirectional model reads
+# each prefix both ways.
+
+
+# %%
+def answers_after_each_word(model, sentence):
+    """P(positive) from `model` for every prefix of `sentence`: the answer if it stopped there."""
+    ids = vocab.encode(text.tokenize_words(sentence))
+    prefixes = np.zeros((len(ids), MAX_TOKENS), dtype="int32")
+    for k in range(len(ids)):
+        prefixes[k, : k + 1] = ids[: k + 1]
+    return model.predict(prefixes, verbose=0)[:, 0]
+
+
+for sentence in ("the movie was terribly exciting", "the movie was terribly boring"):
+    print(" " * 9 + "".join(f"{word:>10}" for word in sentence.split()))
+    for name in ("LSTM", "bi-LSTM"):
+        answers = answers_after_each_word(sentiment_models[name], sentence)
+        print(f"{name:<9}" + "".join(f"{p:>10.2f}" for p in answers))
+    print()
 
 # %% [markdown]
 # ## 8. Speed and readability: the trained LSTM's gates
@@ -1090,6 +1148,10 @@ shown_units = strongest[np.argsort(-W_hq[strongest, 0])]  # positive voters firs
 running = 1.0 / (1.0 + np.exp(-(values["H_t"][0] @ W_hq[:, 0] + b_q[0])))
 assert np.allclose(running, running_all[reviews.test.index(sentence), : len(tokens)], atol=1e-4)
 print(f"P(positive) after the whole sentence: {running[-1]:.2f}")
+print(f"{'word':>12} {'P(positive)':>11} {'I_t':>5} {'F_t':>5} {'O_t':>5}  (mean of the 16 units)")
+for k, word in enumerate(vocab.tokens[i] for i in ids):
+    I, F, O = (values[name][0, k, shown_units].mean() for name in ("I_t", "F_t", "O_t"))
+    print(f"{word:>12} {running[k]:11.2f} {I:5.2f} {F:5.2f} {O:5.2f}")
 
 shown_tokens = [vocab.tokens[i] for i in ids]
 fig = gates.plot_gates(

@@ -17,11 +17,20 @@
 #         printed: 'the whole grid: {} s'
 #         says: trained in {} s in the stored run
 #       one_layer_time:
-#         printed: 'held out: 3.094 bits/char, {} s'
-#         says: from {} s for one layer
+#         printed: 'held out: 3.202 bits/char, {} s'
+#         says: and {} s for the two one-layer
+#       residual_1_time:
+#         printed: 'held out: 3.176 bits/char, {} s'
+#         says: from {} s and
 #       dense8_time:
-#         printed: 'held out: 3.015 bits/char, {} s'
+#         printed: 'held out: 2.901 bits/char, {} s'
 #         says: to {} s for the 8-layer dense
+#       unigram:
+#         printed: 'unigram model on these held-out characters: {} bits/char'
+#         says: scores {} on the held-out characters used here
+#       unigram_line:
+#         printed: 'unigram model on these held-out characters: {} bits/char'
+#         says: ({} on these held-out characters, the dotted line
 #       plain_1:
 #         printed: 1 plain 34,572 {}
 #         says: 'per character: {} with one'
@@ -33,28 +42,84 @@
 #         says: then {} with 4 and
 #       plain_8:
 #         printed: 8 plain 207,948 {}
-#         says: with 4 and {} with 8.
+#         says: with 4 and {} with 8. The 8-layer
+#       plain_8_against:
+#         printed: 8 plain 207,948 {}
+#         says: against {} for the plain stack
 #       residual_1:
 #         printed: 1 residual 34,572 {}
-#         says: 'up to 4 layers**: {},'
+#         says: 'added**: {} for one layer'
+#       residual_2:
+#         printed: 2 residual 59,340 {}
+#         says: '{} for 2, 2.87'
 #       residual_4:
 #         printed: 4 residual 108,876 {}
-#         says: 2.91, {}, and
+#         says: 3.00 for 2, {} for 4
 #       residual_8:
 #         printed: 8 residual 207,948 {}
-#         says: and {} at 8 layers
+#         says: '{} for 8, the best score'
 #       dense_2:
 #         printed: 2 dense 71,628 {}
-#         says: as well ({} with 2 layers
+#         says: 'steadily: {} with 2 layers'
+#       dense_4:
+#         printed: 4 dense 182,604 {}
+#         says: '{} with 4 layers and'
 #       dense_8:
 #         printed: 8 dense 552,012 {}
-#         says: '{} with 8), less'
+#         says: and {} with 8 layers.
+#       plain_1_first_gradient:
+#         printed: 1 plain 34,572 3.202 {}
+#         says: 'plain stacks: {},'
+#       plain_2_first_gradient:
+#         printed: 2 plain 59,340 3.133 {}
+#         says: 0.24, {}, 0.09
+#       plain_4_first_gradient:
+#         printed: 4 plain 108,876 4.021 {}
+#         says: 0.19, {} and 0.08
+#       plain_8_first_gradient:
+#         printed: 8 plain 207,948 4.787 {}
+#         says: 0.09 and {} for 1, 2
+#       plain_8_collapse:
+#         printed: 'grad_norm: {} - loss: 3.3056'
+#         says: averages below 10⁻⁴ in steps 31 to 60
+#         between: [0, 0.0001]
+#       plain_8_last_gradient:
+#         printed: 8 plain 207,948 4.787 0.0776 {}
+#         says: tiny, {} over the last
+#       residual_8_last_gradient:
+#         printed: 8 residual 207,948 2.766 1.1139 {}
+#         says: against {} in the residual stack of 8
+#       residual_1_first_gradient:
+#         printed: 1 residual 34,572 3.176 {}
+#         says: 'with depth: {},'
+#       residual_2_first_gradient:
+#         printed: 2 residual 59,340 2.999 {}
+#         says: 0.24, {}, 0.27
+#       residual_4_first_gradient:
+#         printed: 4 residual 108,876 2.871 {}
+#         says: 0.28, {} and 1.11
 #       residual_8_first_gradient:
-#         printed: 8 residual 207,948 2.802 {}
-#         says: grows ({} in the first 30
+#         printed: 8 residual 207,948 2.766 {}
+#         says: 0.27 and {} over the first
+#       residual_8_above_clip:
+#         printed: 8 residual 207,948 2.766 {}
+#         says: that is more than 1
+#         between: [1, 1.0e+9]
+#       dense_2_first_gradient:
+#         printed: 2 dense 71,628 3.108 {}
+#         says: 'shrinking too: {},'
+#       dense_4_first_gradient:
+#         printed: 4 dense 182,604 3.132 {}
+#         says: 0.14, {} and 0.17
+#       dense_8_first_gradient:
+#         printed: 8 dense 552,012 2.901 {}
+#         says: 0.10 and {} for 2, 4
+#       plain_4_plateau_gradient:
+#         printed: 'grad_norm: {} - loss: 3.3052'
+#         says: gradient falls to {})
 #       plain_4_last_gradient:
-#         printed: 4 plain 108,876 3.346 0.0505 {}
-#         says: recovers later ({} in the last
+#         printed: 4 plain 108,876 4.021 0.0913 {}
+#         says: recovers, to {} over
 #     exercises:
 #       deep_rnn_forward:
 #         defines: deep_rnn_forward
@@ -574,7 +639,8 @@ checks.check_dense_stack(dense_stack)
 # plain, residual and dense, and measure two things:
 #
 # - the **held-out cross entropy** in bits per character after a fixed number of training
-#   steps (lower is better; lesson 03's unigram model scores 4.80);
+#   steps (lower is better; lesson 03's unigram model, which knows only how often each
+#   character occurs, scores 4.78 on the held-out characters used here);
 # - the **gradient norm at the lowest layer**: $\lVert \partial \mathcal{L} / \partial
 #   \theta_1 \rVert$ over all weights $\theta_1$ of layer 1, during training. It says how
 #   loudly the bottom of the stack hears the loss.
@@ -785,29 +851,34 @@ plt.show()
 # %% [markdown]
 # **What our full run shows.** Full mode: 64 units, 150 steps of 64 windows of 64 characters
 # per model. On a CPU without a GPU, shared with other work, the whole grid of 11 models
-# trained in 294 s in the stored run, from 7 s for one layer to 119 s for the 8-layer dense
-# stack.
+# trained in 206 s in the stored run, from 4 s and 7 s for the two one-layer stacks to 54 s
+# for the 8-layer dense stack.
 # (`fit` prints `loss` in nats; the table and the plots are in bits.)
 #
-# - **Plain stacks stop improving at 2 layers.** Held-out bits per character: 3.09 with one
-#   layer, 3.01 with 2, then 3.35 with 4 and 4.79 with 8. The 8-layer plain stack ends at the
+# - **Plain stacks stop improving at 2 layers.** Held-out bits per character: 3.20 with one
+#   layer, 3.13 with 2, then 4.02 with 4 and 4.79 with 8. The 8-layer plain stack ends at the
 #   unigram model's score (4.78 on these held-out characters, the dotted line): after its first
-#   30 steps its training loss no longer moves, and it predicts every character by its
-#   frequency alone.
-# - **Residual stacks keep improving up to 4 layers**: 3.04, 2.91, 2.78, and 2.80 at 8 layers,
-#   no better than 4 but no worse, and 2 bits better than the plain stack with as many
-#   weights.
-# - **Dense stacks** help as well (3.00 with 2 layers, 2.91 with 4, 3.02 with 8), less than
-#   residual ones at this budget, with more weights (552,012 against 207,948 at 8 layers)
-#   and the slowest steps.
+#   30 steps its training loss no longer moves (the flat grey curve at the lower left), and it
+#   predicts every character by its frequency alone.
+# - **Residual stacks improve with every layer added**: 3.18 for one layer, 3.00 for 2, 2.87
+#   for 4 and 2.77 for 8, the best score of the grid, against 4.79 for the plain stack with
+#   as many weights.
+# - **Dense stacks** help as well, less steadily: 3.11 with 2 layers, 3.13 with 4 layers and
+#   2.90 with 8 layers. At every depth they trail the residual stack, with more weights
+#   (552,012 against 207,948 at 8 layers) and the slowest steps.
 # - **The gradient at layer 1 shows why.** Over the first 30 steps its norm falls with depth in
-#   plain stacks: 0.16, 0.11, 0.05, 0.05 for 1, 2, 4, 8 layers. At 8 layers it then collapses
-#   to 2 to 4 × 10⁻⁴, 470 to 700 times less than in the residual stack of 8 (0.17 to 0.20), and
-#   the whole stack stops learning. In residual stacks it does not shrink with depth, it grows
-#   (0.69 in the first 30 steps at 8 layers): every identity path adds its share. Dense stacks
-#   keep it about constant from 2 layers on (0.08 to 0.09). The plain stack of 4 is slow
-#   rather than stuck: its gradient recovers later (0.15 in the last 30 steps) and its loss
-#   keeps falling.
+#   plain stacks: 0.24, 0.19, 0.09 and 0.08 for 1, 2, 4 and 8 layers. At 8 layers it then
+#   collapses: it averages below 10⁻⁴ in steps 31 to 60 (the plot at the lower right) and
+#   stays tiny, 0.0018 over the last 30 steps against 0.22 in the residual stack of 8. The
+#   whole stack stops learning.
+# - In residual stacks it does not shrink with depth: 0.24, 0.28, 0.27 and 1.11 over the
+#   first 30 steps for 1, 2, 4 and 8 layers, every identity path adding its share. At 8
+#   layers that is more than 1, so in some of those steps `global_clipnorm` scales the
+#   gradient back. Dense stacks keep it from shrinking too: 0.14, 0.10 and 0.17 for 2, 4 and
+#   8 layers.
+# - The plain stack of 4 is slow rather than stuck. In steps 31 to 90 it sits on the same
+#   plateau as the stack of 8 (its gradient falls to 0.0012), then its gradient recovers, to
+#   0.053 over the last 30 steps, and its loss falls again.
 #
 # Keep the budget in mind: 150 steps is three quarters of one pass over the text. These
 # numbers compare how fast each stack learns for the same number of steps, not how good each

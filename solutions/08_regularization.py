@@ -568,8 +568,9 @@ H_demo = np.random.default_rng(3).normal(size=(2, 5, 4)).astype("float32")
 mask_demo = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool)
 layer = ActivationRegularization(alpha=2.0, beta=1.0)
 layer(H_demo, mask=mask_demo, training=True)
+penalty = yours_or_kit(ar_tar_penalty, checks.check_ar_tar_penalty, checks.reference_ar_tar)
 print(f"the layer's loss: {float(layer.losses[0]):.5f}")
-print(f"yours:            {float(ar_tar_penalty(H_demo, mask_demo, 2.0, 1.0)):.5f}")
+print(f"the penalty:      {float(penalty(H_demo, mask_demo, 2.0, 1.0)):.5f}")
 
 # %% [markdown]
 # ## 6. Gradient clipping

@@ -174,6 +174,7 @@ from keras import ops
 
 from lessons import datasets, seq2seq
 from lessons.checks import lesson09 as checks
+from lessons.checks import yours_or_kit
 from lessons.fonts import use_cjk_font
 from lessons.seq2seq import (
     Seq2Seq,
@@ -545,16 +546,18 @@ checks.check_beam_step(beam_step)
 
 # %% [markdown]
 # Your step, on the trained model's first decoding step, keeps the same first tokens as the
-# kit's `beam_search`:
+# kit's `beam_search` (until it passes its check, the kit's own step stands in, and the cell's
+# first line says so):
 
 # %%
 source = dates.test[0].source
 state = decoder_start(attentive, attentive.source_vocab.encode(source, add_eos=True)[None])
 log_probs, _, _ = decoder_step(attentive, [attentive.target_vocab.bos], state)
-first = beam_step(np.zeros(1), log_probs, k=4)
+step = yours_or_kit(beam_step, checks.check_beam_step, checks.reference_beam_step)
+first = step(np.zeros(1), log_probs, k=4)
 hypotheses = beam_search(attentive, source, beam_size=4, max_len=11)
 print(source)
-print("  your first step keeps:", [attentive.target_vocab.tokens[t] for _, t, _ in first])
+print("  the first step keeps:  ", [attentive.target_vocab.tokens[t] for _, t, _ in first])
 print("  beam_search's outputs:", [(h.text, round(h.log_prob, 4)) for h in hypotheses])
 starts = {h.text[:1] for h in hypotheses if h.text}
 assert starts <= {attentive.target_vocab.tokens[t] for _, t, _ in first}

@@ -6,6 +6,7 @@ end-to-end cases (a student's code that needs a demonstration still gets its
 points) are in `tests/test_grade.py`.
 """
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -109,13 +110,23 @@ def test_each_lesson_runs_only_set_up_context_exercises_and_checks(source):
         if SETUP_TAG in cell.metadata.get("tags", [])
         or cell.metadata.get("rnn_lessons", {}).get("exercise")
         or cell.metadata.get("rnn_lessons", {}).get("context")
-        or "checks.check_" in cell.source
+        or re.search(r"^checks\.check_\w+\(", cell.source, re.M)  # not in yours_or_kit(...)
     ]
     assert [c["number"] for c in kept] == must_run, (
         f"{source.stem}: a demonstration is needed by the exercises; tag it "
         'rnn_lessons={"context": true} in the solution if the exercises really need it'
     )
     assert len(skipped) == len(code) - len(must_run) > 0
+
+
+def test_a_cell_that_only_chooses_between_yours_and_the_kits_is_a_demonstration():
+    choose = "generate = yours_or_kit(sample, checks.check_sample, text.sample)\ngenerate(m)"
+    assert not demos.runs_a_check(choose)
+    assert demos.runs_a_check("checks.check_sample(sample)")
+    assert demos.runs_a_check(choose + "\nchecks.check_sample(generate)")
+    assert demos.runs_a_check("ok = checks  # any other use of the checks")
+    release = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(choose)])
+    assert demos.demonstrations(release, SETUP_TAG) == {choose}
 
 
 def test_cells_are_parsed_one_at_a_time_across_grading_threads(monkeypatch):

@@ -37,7 +37,7 @@ FUNCTIONS = {
     ("02_bptt", "gradient_check"): ("relative_error", "lessons.bptt.relative_error"),
     ("02_bptt", "clip_by_global_norm"): (
         "clip_by_global_norm",
-        "lessons.checks.lesson02._reference_clip",
+        "lessons.checks.lesson02.reference_clip",
     ),
     ("03_language_models", "word_vocab"): (
         "build_word_vocab",
@@ -72,6 +72,10 @@ FUNCTIONS = {
     ("08_regularization", "ar_tar_penalty"): (
         "ar_tar_penalty",
         "lessons.regularize.ar_tar_penalty",
+    ),
+    ("08_regularization", "dropout_masks"): (
+        "dropout_masks",
+        "lessons.checks.lesson08.reference_dropout_masks",
     ),
     ("08_regularization", "early_stopping"): (
         "early_stopping",

@@ -57,9 +57,36 @@ def demonstrations(notebook, setup_tag):
         ):
             continue
         read = names(cell.source, transform)
-        if read is not None and "checks" not in read[1]:
+        if read is not None and not runs_a_check(cell.source, transform):
             found.add(_key(cell.source))
     return frozenset(found)
+
+
+def runs_a_check(source, transform=None):
+    """Whether the cell calls the lesson's `checks` for its own sake.
+
+    A cell that names `checks` only to choose between the student's version and the kit's
+    (`yours_or_kit(mine, checks.check_mine, kit)`) is a demonstration: what it prints is not
+    feedback on the exercise, its own check cell gives that.
+    """
+    code = (transform or ipython_to_python())(source)
+    try:
+        with _PARSING:
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    choosing = {
+        id(node)
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "yours_or_kit"
+        for node in ast.walk(call)
+    }
+    return any(
+        isinstance(node, ast.Name) and node.id == "checks" and id(node) not in choosing
+        for node in ast.walk(tree)
+    )
 
 
 # `grade --jobs N` grades in threads, and CPython 3.11's AST constructor keeps its recursion

@@ -60,6 +60,11 @@ def reference_sequence(X, W_xh, W_hh, b_h, mask=None, H_0=None):
     return states
 
 
+def keras_sequence_loss(y_true, y_pred):
+    """The same loss in keras.ops, for `model.compile`: Keras' cross-entropy summed over t."""
+    return keras.ops.sum(keras.losses.categorical_crossentropy(y_true, y_pred), axis=-1)
+
+
 def reference_sequence_loss(y_true, y_pred):
     """-Σ_t Σ_i y_i log ŷ_i per sequence, with ŷ clipped to [1e-7, 1] like Keras."""
     y_pred = np.clip(np.asarray(y_pred, np.float64), 1e-7, 1.0)

@@ -242,7 +242,8 @@ def _function_cases():
     ]
 
 
-def _central(f, x, eps):
+def reference_numerical_gradient(f, x, eps=1e-5):
+    """∂f/∂x by central differences, one entry at a time."""
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         plus, minus = x.copy(), x.copy()
@@ -343,7 +344,7 @@ def _check_numerical_gradient(numerical_gradient):
                 got.shape == x.shape,
                 f"{call}: the gradient should have the shape of x, {x.shape}, got {got.shape}.",
             )
-            want = _central(f, x, eps)
+            want = reference_numerical_gradient(f, x, eps)
             kit_agrees(
                 np.allclose(want, gradient(x), rtol=1e-3 if eps > 1e-3 else 1e-7, atol=1e-6),
                 "finite differences and TensorFlow's gradient",
@@ -361,7 +362,9 @@ def _check_numerical_gradient(numerical_gradient):
                     "error is of order ε; the central difference (f(x + ε) − f(x − ε)) / 2ε "
                     "has error of order ε² and is what the check expects."
                 )
-            if eps != 1e-5 and np.allclose(got, _central(f, x, 1e-5), rtol=1e-7, atol=1e-9):
+            if eps != 1e-5 and np.allclose(
+                got, reference_numerical_gradient(f, x, 1e-5), rtol=1e-7, atol=1e-9
+            ):
                 raise CheckFailed(
                     f"{call}: your result is the one for eps = 1e-5: use the `eps` "
                     "argument instead of a fixed step."
@@ -430,7 +433,8 @@ def _clip_cases():
     ]
 
 
-def _reference_clip(grads, clip_norm):
+def reference_clip(grads, clip_norm):
+    """(clipped gradients, global norm) from TensorFlow's own tf.clip_by_global_norm."""
     import tensorflow as tf
 
     clipped, norm = tf.clip_by_global_norm([tf.constant(g, tf.float64) for g in grads], clip_norm)
@@ -453,7 +457,7 @@ def check_clip_by_global_norm(clip_by_global_norm):
             f"{call} should return a pair `(clipped, global_norm)`, got {type(result).__name__}.",
         )
         clipped, norm = result
-        want_clipped, want_norm = _reference_clip(grads, clip_norm)
+        want_clipped, want_norm = reference_clip(grads, clip_norm)
         own = np.sqrt(sum(float(np.sum(g**2)) for g in grads))
         kit_agrees(np.isclose(own, want_norm), "the global norm from the formula")
         _check_norm(call, norm, want_norm, grads)
