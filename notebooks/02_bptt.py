@@ -451,6 +451,12 @@ def left_at_first_step(norms):
 
 for radius, norms in vanilla_norms.items():
     print(f"ρ = {radius}: ‖∂L/∂H_1‖ / ‖∂L/∂H_T‖ = {left_at_first_step(norms)}")
+shrunk = vanilla_norms[0.5] / vanilla_norms[0.5][-1]
+steps_back = T_long - np.arange(1, T_long + 1)  # 0 at t = T
+print(
+    f"ρ = 0.5: below 10^-21 from {steps_back[shrunk < 1e-21].min(initial=T_long)} steps back on, "
+    f"exactly 0 from {steps_back[shrunk == 0].min(initial=T_long)} steps back on"
+)
 
 # %% [markdown]
 # Read the plot from the right (the loss) to the left (early steps). In full mode ($T = 100$):

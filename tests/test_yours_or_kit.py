@@ -5,16 +5,8 @@ import pytest
 from lessons.checks import lesson08, yours_or_kit
 
 
-def right(val_losses, patience):  # lesson 08's early stopping, from its definition
-    best, waited = 0, 0
-    for epoch, loss in enumerate(val_losses):
-        if epoch == 0 or loss < val_losses[best]:
-            best, waited = epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch, best
-    return len(val_losses) - 1, best
+def right(val_losses, patience):  # a correct answer: Keras' own EarlyStopping replayed
+    return lesson08.reference_early_stopping(val_losses, patience)
 
 
 def stub(val_losses, patience):
