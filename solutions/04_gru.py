@@ -28,10 +28,10 @@
 #         says: trained in {} s on a
 #       fastest_batch:
 #         printed: Epoch 3/8 132/132 - 15s - {}ms/step
-#         says: (from {} to
+#         says: without a GPU, from {} to
 #       slowest_batch:
 #         printed: Epoch 8/8 132/132 - 21s - {}ms/step
-#         says: to {} ms per batch)
+#         says: to {} ms per batch;
 #       z_switches:
 #         printed: share of values below 0.1 or above 0.9 {}
 #         says: '{} % of all $Z_t$ values'
