@@ -17,6 +17,17 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9]", re.IGNORECASE)
 
 
 # --- argument checks ----------------------------------------------------------------------
+def is_index_vector(ids):
+    """True when the array `ids` is 1-D and holds integers (an empty one counts)."""
+    return ids.ndim == 1 and (ids.size == 0 or np.issubdtype(ids.dtype, np.integer))
+
+
+def first_outside(ids, size):
+    """The first index in `ids` outside a vocabulary's 0..size-1, or None."""
+    bad = ids[(ids < 0) | (ids >= size)]
+    return int(bad[0]) if bad.size else None
+
+
 def _check_corpus_strings(corpus):
     """`corpus` as a list of strings: one string, or a list/tuple of them."""
     if isinstance(corpus, str):
@@ -160,15 +171,15 @@ class Vocab:
             ValueError: An index is outside 0..|V|-1.
         """
         ids = np.asarray(ids)
-        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+        if not is_index_vector(ids):
             raise TypeError(
                 f"Argument `ids` must be a 1-D sequence of integer indices, got shape "
                 f"{ids.shape} and dtype {ids.dtype}."
             )
-        bad = ids[(ids < 0) | (ids >= len(self))]
-        if bad.size:
+        bad = first_outside(ids, len(self))
+        if bad is not None:
             raise ValueError(
-                f"Argument `ids` holds {int(bad[0])}, which is not an index of this "
+                f"Argument `ids` holds {bad}, which is not an index of this "
                 f"vocabulary (0..{len(self) - 1})."
             )
         return self.separator.join(self.tokens[i] for i in ids.tolist())
