@@ -19,7 +19,6 @@ import pytest
 from keras import ops
 
 from lessons import datasets
-from lessons.checks import CheckFailed
 from lessons.checks import lesson01 as checks
 
 ROOT = lesson_source.ROOT
@@ -30,8 +29,7 @@ as_student_sees_it = lesson_source.as_student_sees_it
 # --- wrong cells ------------------------------------------------------------------------
 def cell_with_call(call):
     """The lesson's MyRNNCell with `call` replaced by a (wrong) student version."""
-    cls = run_cells([exercise_cells()["rnn_cell_call"]])["MyRNNCell"]
-    return type("StudentCell", (cls,), {"call": call})
+    return lesson_source.cell_with_call(LESSON, "rnn_cell_call", call)
 
 
 def call_without_bias(self, inputs, states):
@@ -106,12 +104,8 @@ def test_wrong_cell_is_caught(call, words):
 
 # --- a cell whose structure is off -----------------------------------------------------------
 def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):
-    class Renamed(solution["MyRNNCell"]):
-        def build(self, input_shape):
-            self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units))
-
-    with pytest.raises(CheckFailed, match="no weight `W_xh`"):
-        checks.check_rnn_cell_call(Renamed)
+    cell = solution["MyRNNCell"]
+    lesson_source.assert_packed_build_refused(checks.check_rnn_cell_call, cell, 1, "W_xh")
 
 
 # --- wrong losses -----------------------------------------------------------------------

@@ -107,7 +107,8 @@ def gradient_forward_difference(f, x, eps=1e-5):
     return grad
 
 
-def gradient_divided_by_eps(f, x, eps=1e-5):
+def _differences_in_place(f, x, eps, denominator, restore=True):
+    """Central differences that move each x[i] in place, as students write them."""
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -115,21 +116,18 @@ def gradient_divided_by_eps(f, x, eps=1e-5):
         f_plus = f(x)
         x[i] = old - eps
         f_minus = f(x)
-        x[i] = old
-        grad[i] = (f_plus - f_minus) / eps
+        if restore:
+            x[i] = old
+        grad[i] = (f_plus - f_minus) / denominator
     return grad
+
+
+def gradient_divided_by_eps(f, x, eps=1e-5):
+    return _differences_in_place(f, x, eps, denominator=eps)
 
 
 def gradient_not_restoring_x(f, x, eps=1e-5):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        f_plus = f(x)
-        x[i] = old - eps
-        f_minus = f(x)
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+    return _differences_in_place(f, x, eps, denominator=2 * eps, restore=False)
 
 
 def gradient_with_fixed_eps(f, x, eps=1e-5):

@@ -247,50 +247,28 @@ def penalty_masked_then_divided_by_all(H, mask, alpha, beta):
     return alpha * ops.mean(squares) + beta * tar
 
 
-def penalty_pairs_with_one_real_step(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
-    tar = _weighted_mean(ops.mean(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), real[:, 1:])
-    return alpha * ar + beta * tar
+def _both_real(real):
+    return real[:, 1:] * real[:, :-1]
 
 
-def penalty_pairs_with_the_earlier_step_real(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
-    tar = _weighted_mean(ops.mean(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), real[:, :-1])
-    return alpha * ar + beta * tar
+def masked_penalty(size=ops.square, over_units=ops.mean, pairs=_both_real, swapped=False):
+    """AR + TAR averaged over the real steps, with one of the students' slips switched on."""
+
+    def penalty(H, mask, alpha, beta):
+        H, real = _real(H, mask)
+        ar = _weighted_mean(over_units(size(H), axis=-1), real)
+        tar = _weighted_mean(over_units(size(H[:, 1:] - H[:, :-1]), axis=-1), pairs(real))
+        return beta * ar + alpha * tar if swapped else alpha * ar + beta * tar
+
+    return penalty
 
 
-def penalty_summed_over_units(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.sum(ops.square(H), axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.sum(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), pairs)
-    return alpha * ar + beta * tar
-
-
-def penalty_weights_swapped(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.mean(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), pairs)
-    return beta * ar + alpha * tar
-
-
-def penalty_not_squared(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.abs(H), axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.mean(ops.abs(H[:, 1:] - H[:, :-1]), axis=-1), pairs)
-    return alpha * ar + beta * tar
-
-
-def penalty_not_squared_at_all(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(H, axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.mean(H[:, 1:] - H[:, :-1], axis=-1), pairs)
-    return alpha * ar + beta * tar
+penalty_pairs_with_one_real_step = masked_penalty(pairs=lambda real: real[:, 1:])
+penalty_pairs_with_the_earlier_step_real = masked_penalty(pairs=lambda real: real[:, :-1])
+penalty_summed_over_units = masked_penalty(over_units=ops.sum)
+penalty_weights_swapped = masked_penalty(swapped=True)
+penalty_not_squared = masked_penalty(size=ops.abs)
+penalty_not_squared_at_all = masked_penalty(size=lambda values: values)
 
 
 def penalty_per_step(H, mask, alpha, beta):

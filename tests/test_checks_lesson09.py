@@ -13,7 +13,6 @@ from keras import ops
 from lesson_source import probe
 
 from lessons import seq2seq
-from lessons.checks import CheckFailed
 from lessons.checks import lesson09 as checks
 from lessons.text import CharVocab
 
@@ -21,9 +20,7 @@ LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("09_
 
 
 def fails(check, fn, word):
-    with pytest.raises(CheckFailed) as error:
-        check(fn)
-    assert word in str(error.value), str(error.value)
+    lesson_source.assert_caught(check, fn, [word])
 
 
 # --- teacher forcing ----------------------------------------------------------------------

@@ -87,6 +87,20 @@ def run_student_code(fn, *args, what):
         raise CheckFailed(f"{what} raised {type(error).__name__}: {error_text(error)}") from error
 
 
+def run_with_hint(fn, *args, what, hint):
+    """`run_student_code`, with `hint` after the message of a crash.
+
+    The stub's "not written yet" stays as it is: there is nothing to hint at yet.
+    """
+    __tracebackhide__ = True
+    try:
+        return run_student_code(fn, *args, what=what)
+    except CheckFailed as failure:
+        if "not written yet" in str(failure):
+            raise
+        raise CheckFailed(f"{failure} {hint}") from None
+
+
 # What each backend says when NumPy gets a tensor that has no values yet (a traced one).
 NUMPY_ON_SYMBOLIC = (
     "Cannot convert a symbolic",  # TensorFlow: np.tanh(t), np.dot(t, W), np.asarray(t)

@@ -45,6 +45,12 @@ def short(array, precision=4):
     )
 
 
+def kind_of(value):
+    """The type's name of what a student's code returned, with its length for a tuple or list."""
+    name = type(value).__name__
+    return f"{name} of length {len(value)}" if isinstance(value, (tuple, list)) else name
+
+
 def short_repr(value, limit=120):
     """repr(value), cut to `limit` characters so a message stays readable."""
     text = repr(value)

@@ -23,10 +23,12 @@ from lessons.checks import (
     expect,
     passed,
     run_student_code,
+    run_with_hint,
 )
 from lessons.checks.engine import (
     as_array,
     check_traced,
+    kind_of,
     kit_agrees,
     make_cell,
     run_in_keras,
@@ -87,22 +89,18 @@ def _step(cell, X, H_prev, call):
     __tracebackhide__ = True
     X = np.asarray(X, "float32")
     H_prev = np.asarray(H_prev, "float32")
-    try:
-        result = run_student_code(cell, X, [H_prev], what=call)
-    except CheckFailed as failure:
-        if "not written yet" in str(failure):
-            raise
-        raise CheckFailed(
-            f"{failure} Remember: `states` is a list holding one tensor, so H_{{t-1}} is "
-            "`states[0]`; use keras.ops (ops.matmul, ops.tanh) on the cell's weights "
-            "self.W_xh, self.W_hh, self.b_h."
-        ) from None
+    result = run_with_hint(
+        cell,
+        X,
+        [H_prev],
+        what=call,
+        hint="Remember: `states` is a list holding one tensor, so H_{t-1} is `states[0]`; use "
+        "keras.ops (ops.matmul, ops.tanh) on the cell's weights self.W_xh, self.W_hh, self.b_h.",
+    )
     expect(
         isinstance(result, (tuple, list)) and len(result) == 2,
         f"{call} should return a pair `(H_t, [H_t])`: the output and the list of new states. "
-        f"It returned {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"It returned {kind_of(result)}.",
     )
     output, new_states = result
     if isinstance(new_states, (tuple, list)):

@@ -19,7 +19,7 @@ import numpy as np
 
 from lessons import bptt
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import kit_agrees, short
+from lessons.checks.engine import kind_of, kit_agrees, short
 
 
 def _as_array(value, call, what):
@@ -111,9 +111,7 @@ def _unpack_step(result, call):
     expect(
         isinstance(result, (tuple, list)) and len(result) == 4,
         f"{call} should return four arrays `(dU_t, dW_t, db_t, delta_prev)`, got "
-        f"{type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"{kind_of(result)}.",
     )
     return [_as_array(value, call, name) for value, name in zip(result, STEP_NAMES)]
 
@@ -498,9 +496,7 @@ def _check_clipped(call, clipped, want, grads, clip_norm, norm):
     expect(
         isinstance(clipped, (tuple, list)) and len(clipped) == len(grads),
         f"{call}: clipped should be a list of {len(grads)} arrays, one per gradient, got "
-        f"{type(clipped).__name__}"
-        + (f" of length {len(clipped)}" if isinstance(clipped, (tuple, list)) else "")
-        + ".",
+        f"{kind_of(clipped)}.",
     )
     clipped = [_as_array(c, call, "each clipped gradient") for c in clipped]
     for i, (c, g) in enumerate(zip(clipped, grads)):

@@ -34,10 +34,12 @@ from lessons.checks import (
     passed,
     random_gate_weights,
     run_student_code,
+    run_with_hint,
 )
 from lessons.checks.engine import (
     as_array,
     check_traced,
+    kind_of,
     kit_agrees,
     make_cell,
     run_in_keras,
@@ -396,24 +398,20 @@ def _call_cell(cell, X, H_prev, C_prev, call):
     """One direct call of the student's cell; check the structure; return (out, s0, s1)."""
     __tracebackhide__ = True
     X, H_prev, C_prev = (np.asarray(a, "float32") for a in (X, H_prev, C_prev))
-    try:
-        result = run_student_code(cell, X, [H_prev, C_prev], what=call)
-    except CheckFailed as failure:
-        if "not written yet" in str(failure):
-            raise
-        raise CheckFailed(
-            f"{failure} Remember: `states` is the list [H_{{t-1}}, C_{{t-1}}], so H_prev = "
-            "states[0] and C_prev = states[1]; rows are examples, so every product is "
-            "ops.matmul(inputs, self.W_x·) or ops.matmul(H_prev, self.W_h·); use keras.ops "
-            "(ops.matmul, ops.sigmoid, ops.tanh) on the cell's weights."
-        ) from None
+    result = run_with_hint(
+        cell,
+        X,
+        [H_prev, C_prev],
+        what=call,
+        hint="Remember: `states` is the list [H_{t-1}, C_{t-1}], so H_prev = states[0] and "
+        "C_prev = states[1]; rows are examples, so every product is ops.matmul(inputs, "
+        "self.W_x·) or ops.matmul(H_prev, self.W_h·); use keras.ops (ops.matmul, ops.sigmoid, "
+        "ops.tanh) on the cell's weights.",
+    )
     expect(
         isinstance(result, (tuple, list)) and len(result) == 2,
         f"{call} should return a pair: the output and the list of new states, "
-        "`return H_t, [H_t, C_t]`. It returned "
-        + type(result).__name__
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"`return H_t, [H_t, C_t]`. It returned {kind_of(result)}.",
     )
     output, new_states = result
     expect(
