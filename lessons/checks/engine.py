@@ -51,6 +51,18 @@ def kind_of(value):
     return f"{name} of length {len(value)}" if isinstance(value, (tuple, list)) else name
 
 
+def index_mismatches(to_index, index_to):
+    """How a dict `to_index` fails to undo the list `index_to`: (expected, wrong, extra).
+
+    `expected` is the dict it should be, `wrong` the tokens it maps elsewhere (or not at
+    all), `extra` its keys that are not in `index_to`.
+    """
+    expected = {token: index for index, token in enumerate(index_to)}
+    wrong = [t for t in expected if to_index.get(t) != expected[t]]
+    extra = [t for t in to_index if t not in expected]
+    return expected, wrong, extra
+
+
 def short_repr(value, limit=120):
     """repr(value), cut to `limit` characters so a message stays readable."""
     text = repr(value)

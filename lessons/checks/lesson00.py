@@ -10,7 +10,7 @@ notebook's own code.
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import short_repr
+from lessons.checks.engine import index_mismatches, short_repr
 
 # The vocabulary layout the lesson fixes: three special tokens first, then characters.
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
@@ -128,9 +128,7 @@ def _check_char_to_index(call, char_to_index, index_to_char):
         f"{call}: char_to_index should be a dict from token to index, got "
         f"{type(char_to_index).__name__}.",
     )
-    expected = {token: index for index, token in enumerate(index_to_char)}
-    wrong = [t for t in expected if char_to_index.get(t) != expected[t]]
-    extra = [t for t in char_to_index if t not in expected]
+    expected, wrong, extra = index_mismatches(char_to_index, index_to_char)
     found = (
         f"char_to_index[{wrong[0]!r}] should be {expected[wrong[0]]} (its position in "
         f"index_to_char), got {char_to_index.get(wrong[0])!r}"

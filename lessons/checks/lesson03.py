@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import short_repr
+from lessons.checks.engine import index_mismatches, short_repr
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
 PAD, UNK, EOS = 0, 1, 2
@@ -145,9 +145,7 @@ def _check_word_to_index(call, word_to_index, index_to_word):
         f"{call}: word_to_index should be a dict from token to index, got "
         f"{type(word_to_index).__name__}.",
     )
-    expected = {token: i for i, token in enumerate(index_to_word)}
-    wrong = [t for t in expected if word_to_index.get(t) != expected[t]]
-    extra = [t for t in word_to_index if t not in expected]
+    expected, wrong, extra = index_mismatches(word_to_index, index_to_word)
     expect(
         not wrong and not extra,
         f"{call}: word_to_index must undo index_to_word (word_to_index[index_to_word[i]] == i), "

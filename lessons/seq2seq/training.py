@@ -6,7 +6,7 @@ from keras import ops
 
 from lessons import text
 from lessons.seq2seq.layers import _check_vocab
-from lessons.text.vocab import first_outside, is_index_vector
+from lessons.text.vocab import check_indices, is_index_vector
 
 
 # --- data: sources, teacher forcing ---------------------------------------------------------------
@@ -40,17 +40,14 @@ def _encode(item, vocab, name, position):
             message = str(error).replace("Argument `text`", "it")
             raise type(error)(f"Argument `{name}`, item {position} ({item!r}): {message}") from None
     ids = np.asarray(item)
-    if not is_index_vector(ids):
-        raise TypeError(
-            f"Argument `{name}`, item {position}, must be a string, a list of word tokens or a "
-            f"1-D sequence of integer indices; got {item!r}."
-        )
-    bad = first_outside(ids, len(vocab))
-    if bad is not None:
-        raise ValueError(
-            f"Argument `{name}`, item {position}, holds the index {bad}, outside the "
-            f"vocabulary's 0..{len(vocab) - 1}."
-        )
+    check_indices(
+        ids,
+        len(vocab),
+        f"Argument `{name}`, item {position}, must be a string, a list of word tokens or a "
+        f"1-D sequence of integer indices; got {item!r}.",
+        f"Argument `{name}`, item {position}, holds the index {{}}, outside the vocabulary's "
+        f"0..{len(vocab) - 1}.",
+    )
     return ids.astype(np.int32)
 
 
