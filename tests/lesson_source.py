@@ -136,6 +136,21 @@ def assert_caught(check, function, words):
         assert word in str(failure.value), str(failure.value)
 
 
+def catches(check, mistakes, prepare=None):
+    """A test that `check` fails every wrong answer in `mistakes`, naming the mistake.
+
+    `mistakes` maps each wrong answer to the words (or the one word) its message must
+    hold; `prepare` makes what the check is given from a wrong answer (default: itself).
+    """
+
+    @pytest.mark.parametrize("wrong, words", list(mistakes.items()))
+    def test(wrong, words):
+        words = [words] if isinstance(words, str) else words
+        assert_caught(check, wrong if prepare is None else prepare(wrong), words)
+
+    return test
+
+
 # --- the grader's view, for the tests that check and grader agree -------------------------
 def probe(graded_lesson, namespace, exercise, seed):
     """The hidden test's result as the grader gets it (an exception becomes an error value)."""
