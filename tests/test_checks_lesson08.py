@@ -323,40 +323,27 @@ def test_other_right_penalties_pass(penalty, capsys):
 
 
 # --- early_stopping ---------------------------------------------------------------------------
-def stopping_from_one(val_losses, patience):
+def _stopping(val_losses, patience, stop_after, ties=False):
+    """Early stopping after `stop_after` epochs without improvement; `ties` count as one."""
     best, waited = 0, 0
     for epoch, loss in enumerate(val_losses):
-        if epoch == 0 or loss < val_losses[best]:
-            best, waited = epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch + 1, best + 1
-    return len(val_losses), best + 1
-
-
-def stopping_with_ties(val_losses, patience):
-    best, waited = 0, 0
-    for epoch, loss in enumerate(val_losses):
-        if loss <= val_losses[best]:
-            best, waited = epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch, best
-    return len(val_losses) - 1, best
-
-
-def _stopping(val_losses, patience, stop_after):
-    best, waited = 0, 0
-    for epoch, loss in enumerate(val_losses):
-        if epoch == 0 or loss < val_losses[best]:
+        improved = (loss <= val_losses[best]) if ties else (epoch == 0 or loss < val_losses[best])
+        if improved:
             best, waited = epoch, 0
         else:
             waited += 1
             if waited >= stop_after:
                 return epoch, best
     return len(val_losses) - 1, best
+
+
+def stopping_from_one(val_losses, patience):
+    stopped, best = _stopping(val_losses, patience, patience)
+    return stopped + 1, best + 1
+
+
+def stopping_with_ties(val_losses, patience):
+    return _stopping(val_losses, patience, patience, ties=True)
 
 
 def stopping_one_early(val_losses, patience):
