@@ -51,12 +51,17 @@ def kind_of(value):
     return f"{name} of length {len(value)}" if isinstance(value, (tuple, list)) else name
 
 
-def index_mismatches(to_index, index_to):
-    """How a dict `to_index` fails to undo the list `index_to`: (expected, wrong, extra).
+def index_mismatches(call, name, to_index, index_to):
+    """How the student's `to_index` (called `name`) fails to undo the list `index_to`.
 
-    `expected` is the dict it should be, `wrong` the tokens it maps elsewhere (or not at
-    all), `extra` its keys that are not in `index_to`.
+    The check fails unless it is a dict. Returns `(expected, wrong, extra)`: the dict it
+    should be, the tokens it maps elsewhere (or not at all), its keys not in `index_to`.
     """
+    __tracebackhide__ = True
+    expect(
+        isinstance(to_index, dict),
+        f"{call}: {name} should be a dict from token to index, got {type(to_index).__name__}.",
+    )
     expected = {token: index for index, token in enumerate(index_to)}
     wrong = [t for t in expected if to_index.get(t) != expected[t]]
     extra = [t for t in to_index if t not in expected]

@@ -123,12 +123,7 @@ def _check_index_to_char(call, names, index_to_char):
 
 def _check_char_to_index(call, char_to_index, index_to_char):
     __tracebackhide__ = True
-    expect(
-        isinstance(char_to_index, dict),
-        f"{call}: char_to_index should be a dict from token to index, got "
-        f"{type(char_to_index).__name__}.",
-    )
-    expected, wrong, extra = index_mismatches(char_to_index, index_to_char)
+    expected, wrong, extra = index_mismatches(call, "char_to_index", char_to_index, index_to_char)
     found = (
         f"char_to_index[{wrong[0]!r}] should be {expected[wrong[0]]} (its position in "
         f"index_to_char), got {char_to_index.get(wrong[0])!r}"

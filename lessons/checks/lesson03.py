@@ -140,12 +140,7 @@ def _check_index_to_word(call, tokens, max_words, index_to_word):
 
 def _check_word_to_index(call, word_to_index, index_to_word):
     __tracebackhide__ = True
-    expect(
-        isinstance(word_to_index, dict),
-        f"{call}: word_to_index should be a dict from token to index, got "
-        f"{type(word_to_index).__name__}.",
-    )
-    expected, wrong, extra = index_mismatches(word_to_index, index_to_word)
+    expected, wrong, extra = index_mismatches(call, "word_to_index", word_to_index, index_to_word)
     expect(
         not wrong and not extra,
         f"{call}: word_to_index must undo index_to_word (word_to_index[index_to_word[i]] == i), "
