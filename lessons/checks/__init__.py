@@ -67,6 +67,12 @@ def expect(condition, message):
         raise CheckFailed(message)
 
 
+def expect_items(value, count, message):
+    """Raise `CheckFailed(message)` unless `value` is a tuple or list of `count` items."""
+    __tracebackhide__ = True
+    expect(isinstance(value, (tuple, list)) and len(value) == count, message)
+
+
 def run_student_code(fn, *args, what):
     """Call the student's `fn(*args)`; turn a crash into a plain-words failure.
 

@@ -9,7 +9,7 @@ notebook's own code.
 
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
 from lessons.checks.engine import index_mismatches, short_repr
 
 # The vocabulary layout the lesson fixes: three special tokens first, then characters.
@@ -45,8 +45,9 @@ def reference_pad_and_mask(sequences, pad_value=0):
 def _unpack_pair(result, call, names):
     """The student's function must return two things; say so plainly if it does not."""
     __tracebackhide__ = True
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair `({names})`, but it returned "
         f"{type(result).__name__} {short_repr(result)}. End the function with `return {names}`.",
     )

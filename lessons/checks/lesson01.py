@@ -21,6 +21,7 @@ from lessons.checks import (
     all_passed,
     error_text,
     expect,
+    expect_items,
     passed,
     run_student_code,
     run_with_hint,
@@ -97,8 +98,9 @@ def _step(cell, X, H_prev, call):
         hint="Remember: `states` is a list holding one tensor, so H_{t-1} is `states[0]`; use "
         "keras.ops (ops.matmul, ops.tanh) on the cell's weights self.W_xh, self.W_hh, self.b_h.",
     )
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair `(H_t, [H_t])`: the output and the list of new states. "
         f"It returned {kind_of(result)}.",
     )

@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
 from lessons.checks.engine import index_mismatches, short_repr
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
@@ -72,8 +72,9 @@ def check_word_vocab(build_word_vocab):
             f"{call} changed the token list it was given (it is now {short_repr(given)}). Count "
             "with a dict or collections.Counter, and build new lists instead of editing `tokens`.",
         )
-        expect(
-            isinstance(result, (tuple, list)) and len(result) == 2,
+        expect_items(
+            result,
+            2,
             f"{call} should return a pair `(word_to_index, index_to_word)`, but it returned "
             f"{type(result).__name__} {short_repr(result)}.",
         )

@@ -34,6 +34,7 @@ from lessons.checks import (
     CheckFailed,
     all_passed,
     expect,
+    expect_items,
     passed,
     random_gate_weights,
     run_with_hint,
@@ -392,8 +393,9 @@ def _step(cell, X, H_prev, call, names):
         "with inputs (n, d) and W_x· (d, h); use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) "
         "on the cell's weights.",
     )
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair: the output and the list of new states, "
         f"`return {new}, [{new}]`. It returned {kind_of(result)}.",
     )

@@ -31,6 +31,7 @@ from lessons.checks import (
     CheckFailed,
     all_passed,
     expect,
+    expect_items,
     passed,
     random_gate_weights,
     run_student_code,
@@ -408,14 +409,16 @@ def _call_cell(cell, X, H_prev, C_prev, call):
         "self.W_x·) or ops.matmul(H_prev, self.W_h·); use keras.ops (ops.matmul, ops.sigmoid, "
         "ops.tanh) on the cell's weights.",
     )
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair: the output and the list of new states, "
         f"`return H_t, [H_t, C_t]`. It returned {kind_of(result)}.",
     )
     output, new_states = result
-    expect(
-        isinstance(new_states, (tuple, list)) and len(new_states) == 2,
+    expect_items(
+        new_states,
+        2,
         f"{call}: the new states should be a list of two tensors, [H_t, C_t] (the LSTM "
         "carries two states from step to step); got "
         + (
@@ -797,8 +800,9 @@ def _adding_call(adding_problem_data, n, length, seed):
     result = run_student_code(
         adding_problem_data, n, length, np.random.default_rng(seed), what=call
     )
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair `(x, y)`; it returned {type(result).__name__}.",
     )
     x, y = (np.asarray(keras.ops.convert_to_numpy(a)) for a in result)
