@@ -73,6 +73,11 @@ def expect_items(value, count, message):
     expect(isinstance(value, (tuple, list)) and len(value) == count, message)
 
 
+def not_written_yet(what):
+    """The failure for code that still raises the stub's NotImplementedError."""
+    return CheckFailed(f"{what} is not written yet: replace `raise NotImplementedError()`.")
+
+
 def run_student_code(fn, *args, what):
     """Call the student's `fn(*args)`; turn a crash into a plain-words failure.
 
@@ -87,9 +92,7 @@ def run_student_code(fn, *args, what):
         if is_numpy_on_symbolic(error):
             raise CheckFailed(numpy_in_graph_message(what, inside=GRAPHS)) from None
         if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                f"{what} is not written yet: replace `raise NotImplementedError()`."
-            ) from None
+            raise not_written_yet(what) from None
         raise CheckFailed(f"{what} raised {type(error).__name__}: {error_text(error)}") from error
 
 

@@ -14,6 +14,7 @@ from lessons.checks import (
     error_text,
     expect,
     is_numpy_on_symbolic,
+    not_written_yet,
     numpy_in_graph_message,
     run_student_code,
 )
@@ -139,9 +140,7 @@ def run_in_keras(fn, what, cell, exercise, advice):
         if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
             raise CheckFailed(numpy_in_graph_message(call_name(cell, exercise))) from None
         if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-            ) from None
+            raise not_written_yet("Your cell's call") from None
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
             f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "

@@ -16,7 +16,15 @@ import re
 
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
+from lessons.checks import (
+    CheckFailed,
+    all_passed,
+    expect,
+    expect_items,
+    not_written_yet,
+    passed,
+    run_student_code,
+)
 from lessons.checks.engine import index_mismatches, short_repr
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
@@ -511,9 +519,7 @@ def _check_negative_temperature(sample):
         passed("a negative temperature raises ValueError")
         return
     except NotImplementedError:
-        raise CheckFailed(
-            f"{call} is not written yet: replace `raise NotImplementedError()`."
-        ) from None
+        raise not_written_yet(call) from None
     except Exception as error:
         raise CheckFailed(
             f"{call} raised {type(error).__name__} ({error}); it should raise ValueError, "
