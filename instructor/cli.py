@@ -15,26 +15,40 @@ def _ladder(args):
     return main_from_args(parser.parse_args(args.ladder_args))
 
 
-def _build(args):
-    from instructor.build import BuildError, Project, build, find_project
+def _on_project(command, root, action, errors=()):
+    """`action(project)` for the project at `root` (default: found from the cwd).
+
+    A `BuildError`, or one of `errors`, is printed as `rnn-lessons <command>: ...`; exit 2.
+    """
+    from instructor.build import BuildError, Project, find_project
 
     try:
-        project = Project(args.root.resolve()) if args.root else find_project()
-        return build(
-            project, check=args.check, force=args.force, run=args.execute, only=args.lessons
-        )
-    except BuildError as error:
-        print(f"rnn-lessons build: {error}", file=sys.stderr)
+        project = Project(root.resolve()) if root else find_project()
+        return action(project)
+    except (BuildError, *errors) as error:
+        print(f"rnn-lessons {command}: {error}", file=sys.stderr)
         return 2
 
 
+def _build(args):
+    from instructor.build import build
+
+    return _on_project(
+        "build",
+        args.root,
+        lambda project: build(
+            project, check=args.check, force=args.force, run=args.execute, only=args.lessons
+        ),
+    )
+
+
 def _grade(args):
-    from instructor.build import BuildError, Project, find_project
     from instructor.grade import GradeError, grade
 
-    try:
-        project = Project(args.root.resolve()) if args.root else find_project()
-        return grade(
+    return _on_project(
+        "grade",
+        args.root,
+        lambda project: grade(
             args.submissions,
             args.out,
             project=project,
@@ -46,14 +60,12 @@ def _grade(args):
             isolation=args.sandbox,
             shard=args.shard,
             seed=args.seed,
-        )
-    except (BuildError, GradeError, ValueError) as error:
-        print(f"rnn-lessons grade: {error}", file=sys.stderr)
-        return 2
+        ),
+        (GradeError, ValueError),
+    )
 
 
 def _merge(argv):
-    from instructor.build import BuildError, Project, find_project
     from instructor.grade import GradeError
     from instructor.shards import merge
 
@@ -66,49 +78,47 @@ def _merge(argv):
     )
     parser.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT_DIR")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
-    parser.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    _add_root(parser)
     args = parser.parse_args(argv)
-    try:
-        project = Project(args.root.resolve()) if args.root else find_project()
-        return merge(args.shards, args.out, project=project)
-    except (BuildError, GradeError, ValueError) as error:
-        print(f"rnn-lessons grade merge: {error}", file=sys.stderr)
-        return 2
+    return _on_project(
+        "grade merge",
+        args.root,
+        lambda project: merge(args.shards, args.out, project=project),
+        (GradeError, ValueError),
+    )
 
 
 def _release(args):
-    from instructor.build import BuildError, Project, find_project
     from instructor.release import ReleaseError, release
 
-    try:
-        project = Project(args.root.resolve()) if args.root else find_project()
-        return release(project, args.out_dir, tag=args.tag, check=args.check)
-    except (BuildError, ReleaseError, ValueError) as error:
-        print(f"rnn-lessons release: {error}", file=sys.stderr)
-        return 2
+    return _on_project(
+        "release",
+        args.root,
+        lambda project: release(project, args.out_dir, tag=args.tag, check=args.check),
+        (ReleaseError, ValueError),
+    )
 
 
 def _site(args):
-    from instructor.build import BuildError, Project, find_project
     from instructor.release import ReleaseError
     from instructor.site import SiteError, site
 
-    try:
-        project = Project(args.root.resolve()) if args.root else find_project()
-        return site(project, args.out_dir)
-    except (BuildError, ReleaseError, SiteError, ValueError) as error:
-        print(f"rnn-lessons site: {error}", file=sys.stderr)
-        return 2
+    return _on_project(
+        "site",
+        args.root,
+        lambda project: site(project, args.out_dir),
+        (ReleaseError, SiteError, ValueError),
+    )
 
 
 def _autograder(args):
     from instructor.autograder import write_zip
-    from instructor.build import BuildError, Project, find_project
     from instructor.grade import GradeError
 
-    try:
-        project = Project(args.root.resolve()) if args.root else find_project()
-        return write_zip(
+    return _on_project(
+        "autograder",
+        args.root,
+        lambda project: write_zip(
             project,
             args.lesson,
             args.out_zip,
@@ -116,10 +126,23 @@ def _autograder(args):
             memory_mb=args.memory_mb,
             visibility=args.visibility,
             force=args.force,
-        )
-    except (BuildError, GradeError, ValueError) as error:
-        print(f"rnn-lessons autograder: {error}", file=sys.stderr)
-        return 2
+        ),
+        (GradeError, ValueError),
+    )
+
+
+def _add_root(parser):
+    parser.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+
+
+def _add_limits(parser):
+    """A notebook's time and memory, for the commands that grade."""
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds per notebook (default 300)"
+    )
+    parser.add_argument(
+        "--memory-mb", type=int, default=4096, help="memory per notebook in MB (default 4096)"
+    )
 
 
 LADDER_HELP = "train vanilla RNN, GRU, LSTM and a deep bidirectional LSTM on the adding problem"
@@ -160,7 +183,7 @@ def build_parser():
         metavar="LESSON",
         help="also run these solutions (or 'all') with nbclient and store their outputs",
     )
-    build.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    _add_root(build)
     build.set_defaults(func=_build)
 
     grade = commands.add_parser(
@@ -177,12 +200,7 @@ def build_parser():
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
     grade.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
-    grade.add_argument(
-        "--timeout", type=float, default=300, help="seconds per notebook (default 300)"
-    )
-    grade.add_argument(
-        "--memory-mb", type=int, default=4096, help="memory per notebook in MB (default 4096)"
-    )
+    _add_limits(grade)
     grade.add_argument(
         "--resume", action="store_true", help="skip submissions graded before, if unchanged"
     )
@@ -203,7 +221,7 @@ def build_parser():
         type=int,
         help="the class's seed for the hidden inputs (default: fresh); --shard needs it",
     )
-    grade.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    _add_root(grade)
     grade.set_defaults(func=_grade)
 
     autograder = commands.add_parser(
@@ -218,12 +236,7 @@ def build_parser():
     )
     autograder.add_argument("lesson", metavar="LESSON", help="e.g. 04_gru")
     autograder.add_argument("out_zip", type=Path, metavar="OUT_ZIP")
-    autograder.add_argument(
-        "--timeout", type=float, default=300, help="seconds per notebook (default 300)"
-    )
-    autograder.add_argument(
-        "--memory-mb", type=int, default=4096, help="memory per notebook in MB (default 4096)"
-    )
+    _add_limits(autograder)
     autograder.add_argument(
         "--visibility",
         default="visible",
@@ -231,9 +244,7 @@ def build_parser():
         "after_published or hidden",
     )
     autograder.add_argument("--force", action="store_true", help="replace OUT_ZIP if it exists")
-    autograder.add_argument(
-        "--root", type=Path, help="the repository (default: found from the cwd)"
-    )
+    _add_root(autograder)
     autograder.set_defaults(func=_autograder)
 
     release = commands.add_parser(
@@ -255,7 +266,7 @@ def build_parser():
         action="store_true",
         help="write nothing; exit 1 naming each file missing, stale or extra in OUT_DIR",
     )
-    release.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    _add_root(release)
     release.set_defaults(func=_release)
 
     site = commands.add_parser(
@@ -269,7 +280,7 @@ def build_parser():
         ),
     )
     site.add_argument("out_dir", type=Path, metavar="OUT_DIR")
-    site.add_argument("--root", type=Path, help="the repository (default: found from the cwd)")
+    _add_root(site)
     site.set_defaults(func=_site)
     return parser
 

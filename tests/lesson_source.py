@@ -108,12 +108,47 @@ def harness(name):
     return lesson, checks_of(lesson), lesson_exercise_cells, lesson_run_cells, solution
 
 
+def cell_with_call(lesson, exercise, call):
+    """The lesson's cell class for `exercise` with `call` replaced by a (wrong) version."""
+    name, _ = checks_of(lesson)[exercise]
+    cls = run_cells(lesson, [exercise_cells(lesson)[exercise]])[name]
+    return type("StudentCell", (cls,), {"call": call})
+
+
+def assert_packed_build_refused(check, cell_class, gates, first_weight):
+    """A cell whose build packs its `gates` weights into one kernel is told to keep the names."""
+
+    class Packed(cell_class):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(
+                name="kernel", shape=(input_shape[-1], gates * self.units)
+            )
+
+    with pytest.raises(CheckFailed, match=f"no weight `{first_weight}`"):
+        check(Packed)
+
+
 def assert_caught(check, function, words):
     """`check(function)` fails with a message holding every one of `words`."""
     with pytest.raises(CheckFailed) as failure:
         check(function)
     for word in words:
         assert word in str(failure.value), str(failure.value)
+
+
+def catches(check, mistakes, prepare=None):
+    """A test that `check` fails every wrong answer in `mistakes`, naming the mistake.
+
+    `mistakes` maps each wrong answer to the words (or the one word) its message must
+    hold; `prepare` makes what the check is given from a wrong answer (default: itself).
+    """
+
+    @pytest.mark.parametrize("wrong, words", list(mistakes.items()))
+    def test(wrong, words):
+        words = [words] if isinstance(words, str) else words
+        assert_caught(check, wrong if prepare is None else prepare(wrong), words)
+
+    return test
 
 
 # --- the grader's view, for the tests that check and grader agree -------------------------

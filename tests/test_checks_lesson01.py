@@ -19,7 +19,6 @@ import pytest
 from keras import ops
 
 from lessons import datasets
-from lessons.checks import CheckFailed
 from lessons.checks import lesson01 as checks
 
 ROOT = lesson_source.ROOT
@@ -30,8 +29,7 @@ as_student_sees_it = lesson_source.as_student_sees_it
 # --- wrong cells ------------------------------------------------------------------------
 def cell_with_call(call):
     """The lesson's MyRNNCell with `call` replaced by a (wrong) student version."""
-    cls = run_cells([exercise_cells()["rnn_cell_call"]])["MyRNNCell"]
-    return type("StudentCell", (cls,), {"call": call})
+    return lesson_source.cell_with_call(LESSON, "rnn_cell_call", call)
 
 
 def call_without_bias(self, inputs, states):
@@ -85,33 +83,28 @@ def call_with_numpy(self, inputs, states):
     return H, [H]
 
 
-@pytest.mark.parametrize(
-    "call, words",
-    [
-        (call_without_bias, ["bias", "self.b_h"]),
-        (call_without_tanh, ["apply tanh", "ops.tanh"]),
-        (call_with_relu, ["ReLU of the right sum", "tanh"]),
-        (call_with_transposed_W_hh, ["transposed"]),
-        (call_without_recurrence, ["recurrent term is missing"]),
-        (call_without_input, ["input term X_t W_xh is missing"]),
-        (call_returning_only_H, ["pair", "(H_t, [H_t])"]),
-        (call_returning_old_state, ["new state should be H_t"]),
-        (call_with_states_not_indexed, ["states[0]"]),
-        (call_with_numpy, ["`StudentCell.call` (exercise rnn_cell_call) uses NumPy", "keras.ops"]),
-    ],
+test_wrong_cell_is_caught = lesson_source.catches(
+    checks.check_rnn_cell_call,
+    {
+        call_without_bias: ["bias", "self.b_h"],
+        call_without_tanh: ["apply tanh", "ops.tanh"],
+        call_with_relu: ["ReLU of the right sum", "tanh"],
+        call_with_transposed_W_hh: ["transposed"],
+        call_without_recurrence: ["recurrent term is missing"],
+        call_without_input: ["input term X_t W_xh is missing"],
+        call_returning_only_H: ["pair", "(H_t, [H_t])"],
+        call_returning_old_state: ["new state should be H_t"],
+        call_with_states_not_indexed: ["states[0]"],
+        call_with_numpy: ["`StudentCell.call` (exercise rnn_cell_call) uses NumPy", "keras.ops"],
+    },
+    prepare=cell_with_call,
 )
-def test_wrong_cell_is_caught(call, words):
-    lesson_source.assert_caught(checks.check_rnn_cell_call, cell_with_call(call), words)
 
 
 # --- a cell whose structure is off -----------------------------------------------------------
 def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):
-    class Renamed(solution["MyRNNCell"]):
-        def build(self, input_shape):
-            self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units))
-
-    with pytest.raises(CheckFailed, match="no weight `W_xh`"):
-        checks.check_rnn_cell_call(Renamed)
+    cell = solution["MyRNNCell"]
+    lesson_source.assert_packed_build_refused(checks.check_rnn_cell_call, cell, 1, "W_xh")
 
 
 # --- wrong losses -----------------------------------------------------------------------
@@ -145,20 +138,18 @@ def loss_in_numpy(y_true, y_pred):
     return -(np.asarray(y_true) * np.log(y_pred)).sum(axis=(1, 2))
 
 
-@pytest.mark.parametrize(
-    "loss, words",
-    [
-        (loss_mean_over_time, ["mean over time", "sum"]),
-        (loss_without_clip, ["NaN", "clip"]),
-        (loss_per_step, ["one loss per step", "Sum the per-step losses over time"]),
-        (loss_summed_over_batch, ["one loss per sequence", "not over the batch"]),
-        (loss_over_all_classes, ["all classes", "one-hot"]),
-        (loss_with_wrong_sign, ["wrong sign"]),
-        (loss_in_numpy, ["could not train", "keras.ops"]),
-    ],
+test_wrong_loss_is_caught = lesson_source.catches(
+    checks.check_sequence_loss,
+    {
+        loss_mean_over_time: ["mean over time", "sum"],
+        loss_without_clip: ["NaN", "clip"],
+        loss_per_step: ["one loss per step", "Sum the per-step losses over time"],
+        loss_summed_over_batch: ["one loss per sequence", "not over the batch"],
+        loss_over_all_classes: ["all classes", "one-hot"],
+        loss_with_wrong_sign: ["wrong sign"],
+        loss_in_numpy: ["could not train", "keras.ops"],
+    },
 )
-def test_wrong_loss_is_caught(loss, words):
-    lesson_source.assert_caught(checks.check_sequence_loss, loss, words)
 
 
 def test_references_agree_with_keras(rng):

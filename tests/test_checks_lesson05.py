@@ -29,9 +29,7 @@ LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("05_
 
 def cell_with_call(exercise, call):
     """The lesson's cell class for `exercise` with `call` replaced by a (wrong) version."""
-    name, _ = CHECKS[exercise]
-    cls = run_cells([exercise_cells()[exercise]])[name]
-    return type("StudentCell", (cls,), {"call": call})
+    return lesson_source.cell_with_call(LESSON, exercise, call)
 
 
 def affine(self, x, h, g, transpose=False, bias=True):
@@ -144,12 +142,8 @@ def test_the_failing_gate_is_named_by_forcing_the_others():
 
 
 def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):
-    class Packed(solution["MyLSTMCell"]):
-        def build(self, input_shape):
-            self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], 4 * self.units))
-
-    with pytest.raises(CheckFailed, match="no weight `W_xi`"):
-        checks.check_lstm_call(Packed)
+    cell = solution["MyLSTMCell"]
+    lesson_source.assert_packed_build_refused(checks.check_lstm_call, cell, 4, "W_xi")
 
 
 # --- wrong coupled cells ----------------------------------------------------------------

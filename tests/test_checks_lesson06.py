@@ -8,7 +8,6 @@ mistakes students make; each must raise `CheckFailed` with a message that names 
 import keras
 import lesson_source
 import numpy as np
-import pytest
 from keras import ops
 
 import lessons
@@ -87,20 +86,18 @@ def _reference_forward(cells, X):
     return [ops.stack(H, axis=1) for H in outputs]
 
 
-@pytest.mark.parametrize(
-    "function, words",
-    [
-        (forward_every_layer_reads_x, ["layer 2 reads X_t", "H_t^{j-1}"]),
-        (forward_layers_read_one_step_late, ["layer 2 reads H_{t-1}^{j-1}", "previous step"]),
-        (forward_state_not_carried, ["zero states at every time step", "layer 1"]),
-        (forward_one_shared_state, ["share one list of states", "layer 1"]),
-        (forward_top_first, ["top first"]),
-        (forward_top_only, ["return a list with one sequence per layer"]),
-        (forward_time_major, ["time first", "axis 1"]),
-    ],
+test_wrong_stacked_forward_is_caught = lesson_source.catches(
+    checks.check_deep_rnn_forward,
+    {
+        forward_every_layer_reads_x: ["layer 2 reads X_t", "H_t^{j-1}"],
+        forward_layers_read_one_step_late: ["layer 2 reads H_{t-1}^{j-1}", "previous step"],
+        forward_state_not_carried: ["zero states at every time step", "layer 1"],
+        forward_one_shared_state: ["share one list of states", "layer 1"],
+        forward_top_first: ["top first"],
+        forward_top_only: ["return a list with one sequence per layer"],
+        forward_time_major: ["time first", "axis 1"],
+    },
 )
-def test_wrong_stacked_forward_is_caught(function, words):
-    lesson_source.assert_caught(checks.check_deep_rnn_forward, function, words)
 
 
 # --- wrong residual stacks --------------------------------------------------------------------
@@ -166,21 +163,19 @@ def residual_adds_x_everywhere(rnn_layers, projections, X):
     return U
 
 
-@pytest.mark.parametrize(
-    "function, words",
-    [
-        (residual_without_skip, ["no skip at all"]),
-        (residual_without_projection, ["got no skip", "U^j P_j"]),
-        (residual_unprojected_skip, ["raised", "projections[j] is a matrix", "ops.matmul(U, P)"]),
-        (residual_skip_into_the_input, ["to the layer's input", "goes around the layer"]),
-        (residual_top_only, ["only the top layer"]),
-        (residual_last_step_only, ["last time step only"]),
-        (residual_doubled, ["output to itself"]),
-        (residual_adds_x_everywhere, ["every layer adds X"]),
-    ],
+test_wrong_residual_stack_is_caught = lesson_source.catches(
+    checks.check_residual_stack,
+    {
+        residual_without_skip: ["no skip at all"],
+        residual_without_projection: ["got no skip", "U^j P_j"],
+        residual_unprojected_skip: ["raised", "projections[j] is a matrix", "ops.matmul(U, P)"],
+        residual_skip_into_the_input: ["to the layer's input", "goes around the layer"],
+        residual_top_only: ["only the top layer"],
+        residual_last_step_only: ["last time step only"],
+        residual_doubled: ["output to itself"],
+        residual_adds_x_everywhere: ["every layer adds X"],
+    },
 )
-def test_wrong_residual_stack_is_caught(function, words):
-    lesson_source.assert_caught(checks.check_residual_stack, function, words)
 
 
 # --- wrong dense stacks -----------------------------------------------------------------------
@@ -219,18 +214,16 @@ def dense_concatenated_over_time(rnn_layers, X):
     return below[-1]
 
 
-@pytest.mark.parametrize(
-    "function, words",
-    [
-        (dense_reversed, ["reverse order", "[X, H^1, ..., H^{j-1}]"]),
-        (dense_x_last, ["X comes last"]),
-        (dense_returns_everything, ["return H^L alone"]),
-        (dense_reads_only_x_and_the_layer_below, ["raised", "widths [2, 6, 9]"]),
-        (dense_concatenated_over_time, ["raised", "last axis"]),
-    ],
+test_wrong_dense_stack_is_caught = lesson_source.catches(
+    checks.check_dense_stack,
+    {
+        dense_reversed: ["reverse order", "[X, H^1, ..., H^{j-1}]"],
+        dense_x_last: ["X comes last"],
+        dense_returns_everything: ["return H^L alone"],
+        dense_reads_only_x_and_the_layer_below: ["raised", "widths [2, 6, 9]"],
+        dense_concatenated_over_time: ["raised", "last axis"],
+    },
 )
-def test_wrong_dense_stack_is_caught(function, words):
-    lesson_source.assert_caught(checks.check_dense_stack, function, words)
 
 
 # --- the references ---------------------------------------------------------------------------

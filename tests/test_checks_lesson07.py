@@ -65,19 +65,17 @@ def not_reversed(X, mask):
     return X.copy()
 
 
-@pytest.mark.parametrize(
-    "reverse, words",
-    [
-        (flip_whole_row, ["padding moved to the front", "L_i"]),
-        (reverse_in_place, ["changed the array it was given", "X.copy()"]),
-        (flip_batch, ["order of the sequences in the batch"]),
-        (one_step_too_many, ["one step too many"]),
-        (one_step_too_few, ["one step too few"]),
-        (not_reversed, ["nothing was reversed"]),
-    ],
+test_wrong_reversal_is_caught = lesson_source.catches(
+    checks.check_reverse_padded,
+    {
+        flip_whole_row: ["padding moved to the front", "L_i"],
+        reverse_in_place: ["changed the array it was given", "X.copy()"],
+        flip_batch: ["order of the sequences in the batch"],
+        one_step_too_many: ["one step too many"],
+        one_step_too_few: ["one step too few"],
+        not_reversed: ["nothing was reversed"],
+    },
 )
-def test_wrong_reversal_is_caught(reverse, words):
-    lesson_source.assert_caught(checks.check_reverse_padded, reverse, words)
 
 
 def test_reversed_features_are_caught():
@@ -157,22 +155,21 @@ def bidirectional_states(cell_fwd, cell_bwd, X, mask):
 """
 
 
-@pytest.mark.parametrize(
-    "body, words",
-    [
-        (NOT_REVERSED_BACK, ["reading order", "reverse its outputs back"]),
-        (PADDING_FIRST, ["read the padding", "padded one"]),
-        (MASK_NOT_FLIPPED, ["read the padding"]),
-        (SWAPPED, ["wrong order", "[←H_t, →H_t]"]),
-        (ONE_CELL, ["computed with cell_fwd", "own weights"]),
-        (BACKWARD_CELL_FORWARD, ["left to right", "reverse the sequence first"]),
-        (FORWARD_ONLY, ["backward direction is missing", "(batch, T, 2h)"]),
-        (SUMMED, ["added the two directions", "concatenate"]),
-        (CHANGES_X, ["changed X in place"]),
-    ],
+test_wrong_bidirectional_states_is_caught = lesson_source.catches(
+    checks.check_bidirectional_states,
+    {
+        NOT_REVERSED_BACK: ["reading order", "reverse its outputs back"],
+        PADDING_FIRST: ["read the padding", "padded one"],
+        MASK_NOT_FLIPPED: ["read the padding"],
+        SWAPPED: ["wrong order", "[←H_t, →H_t]"],
+        ONE_CELL: ["computed with cell_fwd", "own weights"],
+        BACKWARD_CELL_FORWARD: ["left to right", "reverse the sequence first"],
+        FORWARD_ONLY: ["backward direction is missing", "(batch, T, 2h)"],
+        SUMMED: ["added the two directions", "concatenate"],
+        CHANGES_X: ["changed X in place"],
+    },
+    prepare=with_helpers,
 )
-def test_wrong_bidirectional_states_is_caught(body, words):
-    lesson_source.assert_caught(checks.check_bidirectional_states, with_helpers(body), words)
 
 
 def test_flipping_the_mask_too_is_a_right_answer(capsys):
@@ -220,20 +217,18 @@ def argmax_over_time(y_true, y_pred, mask):
     return float(((np.argmax(y_pred, axis=1) == y_true) & mask).sum() / mask.sum())
 
 
-@pytest.mark.parametrize(
-    "accuracy, words",
-    [
-        (accuracy_with_padding, ["counts the padded steps", "mask is True"]),
-        (accuracy_over_all_positions, ["divides by every position", "mask.sum()"]),
-        (accuracy_per_sentence, ["mean of the sentences' accuracies"]),
-        (count_of_right_tokens, ["number of correct tokens"]),
-        (error_rate, ["error rate"]),
-        (accuracy_per_token, ["should return one number"]),
-        (argmax_over_time, ["raised ValueError"]),
-    ],
+test_wrong_accuracy_is_caught = lesson_source.catches(
+    checks.check_masked_token_accuracy,
+    {
+        accuracy_with_padding: ["counts the padded steps", "mask is True"],
+        accuracy_over_all_positions: ["divides by every position", "mask.sum()"],
+        accuracy_per_sentence: ["mean of the sentences' accuracies"],
+        count_of_right_tokens: ["number of correct tokens"],
+        error_rate: ["error rate"],
+        accuracy_per_token: ["should return one number"],
+        argmax_over_time: ["raised ValueError"],
+    },
 )
-def test_wrong_accuracy_is_caught(accuracy, words):
-    lesson_source.assert_caught(checks.check_masked_token_accuracy, accuracy, words)
 
 
 def test_keras_ops_accuracy_is_a_right_answer(capsys):

@@ -83,23 +83,21 @@ def masks_without_time(rng, batch, steps, units, rate, per_sequence):
     return (rng.random((batch, units)) >= rate) / (1.0 - rate)
 
 
-@pytest.mark.parametrize(
-    "masks, words",
-    [
-        (masks_unscaled, ["returned 0s and 1s", "Scale the kept units", "1 / (1 − p)"]),
-        (masks_times_keep_probability, ["multiplied the kept units by 1 − p", "divide"]),
-        (masks_keep_with_probability_p, ["about 1 − p", "rate of *dropping*", ">= p"]),
-        (masks_always_fresh, ["per_sequence=True", "same mask"]),
-        (masks_per_sequence_reversed, ["per_sequence=False", "fresh mask"]),
-        (masks_one_for_the_batch, ["every sequence of the batch the same mask"]),
-        (masks_whole_steps, ["drops whole time steps", "own coin"]),
-        (masks_from_np_random, ["seeded alike gave different masks", "rng"]),
-        (masks_from_a_fixed_generator, ["seeded 7 and 8 gave the same masks", "rng"]),
-        (masks_without_time, ["shape (batch, steps, units)", "(40, 30, 50)"]),
-    ],
+test_wrong_dropout_masks_are_caught = lesson_source.catches(
+    checks.check_dropout_masks,
+    {
+        masks_unscaled: ["returned 0s and 1s", "Scale the kept units", "1 / (1 − p)"],
+        masks_times_keep_probability: ["multiplied the kept units by 1 − p", "divide"],
+        masks_keep_with_probability_p: ["about 1 − p", "rate of *dropping*", ">= p"],
+        masks_always_fresh: ["per_sequence=True", "same mask"],
+        masks_per_sequence_reversed: ["per_sequence=False", "fresh mask"],
+        masks_one_for_the_batch: ["every sequence of the batch the same mask"],
+        masks_whole_steps: ["drops whole time steps", "own coin"],
+        masks_from_np_random: ["seeded alike gave different masks", "rng"],
+        masks_from_a_fixed_generator: ["seeded 7 and 8 gave the same masks", "rng"],
+        masks_without_time: ["shape (batch, steps, units)", "(40, 30, 50)"],
+    },
 )
-def test_wrong_dropout_masks_are_caught(masks, words):
-    lesson_source.assert_caught(checks.check_dropout_masks, masks, words)
 
 
 def masks_from_binomial(rng, batch, steps, units, rate, per_sequence):
@@ -174,21 +172,19 @@ def zoneout_mixed_in_training(old, new, rate, training, seed=None):
     return rate * old + (1.0 - rate) * new
 
 
-@pytest.mark.parametrize(
-    "zoneout, words",
-    [
-        (zoneout_keeps_new_with_p, ["about 1 − p", "OLD value"]),
-        (zoneout_zeroes, ["set some units to 0", "dropout", "OLD value"]),
-        (zoneout_new_at_inference, ["returned the new values", "expected value"]),
-        (zoneout_weights_swapped, ["swapped", "p·old + (1 − p)·new"]),
-        (zoneout_coin_per_example, ["all 64 units made the same choice", "coin"]),
-        (zoneout_coin_per_unit, ["all 200 examples", "coin"]),
-        (zoneout_fixed_seed, ["zoned out the same units", "fresh coins"]),
-        (zoneout_mixed_in_training, ["either the old or the new value"]),
-    ],
+test_wrong_zoneout_is_caught = lesson_source.catches(
+    checks.check_zoneout,
+    {
+        zoneout_keeps_new_with_p: ["about 1 − p", "OLD value"],
+        zoneout_zeroes: ["set some units to 0", "dropout", "OLD value"],
+        zoneout_new_at_inference: ["returned the new values", "expected value"],
+        zoneout_weights_swapped: ["swapped", "p·old + (1 − p)·new"],
+        zoneout_coin_per_example: ["all 64 units made the same choice", "coin"],
+        zoneout_coin_per_unit: ["all 200 examples", "coin"],
+        zoneout_fixed_seed: ["zoned out the same units", "fresh coins"],
+        zoneout_mixed_in_training: ["either the old or the new value"],
+    },
 )
-def test_wrong_zoneout_is_caught(zoneout, words):
-    lesson_source.assert_caught(checks.check_zoneout, zoneout, words)
 
 
 def zoneout_binomial(old, new, rate, training, seed=None):
@@ -247,50 +243,28 @@ def penalty_masked_then_divided_by_all(H, mask, alpha, beta):
     return alpha * ops.mean(squares) + beta * tar
 
 
-def penalty_pairs_with_one_real_step(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
-    tar = _weighted_mean(ops.mean(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), real[:, 1:])
-    return alpha * ar + beta * tar
+def _both_real(real):
+    return real[:, 1:] * real[:, :-1]
 
 
-def penalty_pairs_with_the_earlier_step_real(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
-    tar = _weighted_mean(ops.mean(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), real[:, :-1])
-    return alpha * ar + beta * tar
+def masked_penalty(size=ops.square, over_units=ops.mean, pairs=_both_real, swapped=False):
+    """AR + TAR averaged over the real steps, with one of the students' slips switched on."""
+
+    def penalty(H, mask, alpha, beta):
+        H, real = _real(H, mask)
+        ar = _weighted_mean(over_units(size(H), axis=-1), real)
+        tar = _weighted_mean(over_units(size(H[:, 1:] - H[:, :-1]), axis=-1), pairs(real))
+        return beta * ar + alpha * tar if swapped else alpha * ar + beta * tar
+
+    return penalty
 
 
-def penalty_summed_over_units(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.sum(ops.square(H), axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.sum(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), pairs)
-    return alpha * ar + beta * tar
-
-
-def penalty_weights_swapped(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.mean(ops.square(H[:, 1:] - H[:, :-1]), axis=-1), pairs)
-    return beta * ar + alpha * tar
-
-
-def penalty_not_squared(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(ops.abs(H), axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.mean(ops.abs(H[:, 1:] - H[:, :-1]), axis=-1), pairs)
-    return alpha * ar + beta * tar
-
-
-def penalty_not_squared_at_all(H, mask, alpha, beta):
-    H, real = _real(H, mask)
-    ar = _weighted_mean(ops.mean(H, axis=-1), real)
-    pairs = real[:, 1:] * real[:, :-1]
-    tar = _weighted_mean(ops.mean(H[:, 1:] - H[:, :-1], axis=-1), pairs)
-    return alpha * ar + beta * tar
+penalty_pairs_with_one_real_step = masked_penalty(pairs=lambda real: real[:, 1:])
+penalty_pairs_with_the_earlier_step_real = masked_penalty(pairs=lambda real: real[:, :-1])
+penalty_summed_over_units = masked_penalty(over_units=ops.sum)
+penalty_weights_swapped = masked_penalty(swapped=True)
+penalty_not_squared = masked_penalty(size=ops.abs)
+penalty_not_squared_at_all = masked_penalty(size=lambda values: values)
 
 
 def penalty_per_step(H, mask, alpha, beta):
@@ -304,23 +278,21 @@ def penalty_needs_a_mask(H, mask, alpha, beta):
     return alpha * _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
 
 
-@pytest.mark.parametrize(
-    "penalty, words",
-    [
-        (penalty_over_padding, ["AR with padding", "padding included", "number of real steps"]),
-        (penalty_masked_then_divided_by_all, ["padding included"]),
-        (penalty_pairs_with_one_real_step, ["padding at the front", "both steps are real"]),
-        (penalty_pairs_with_the_earlier_step_real, ["TAR with padding", "both steps are real"]),
-        (penalty_summed_over_units, ["summed over the units", "means over units"]),
-        (penalty_weights_swapped, ["swapped", "alpha weighs AR"]),
-        (penalty_not_squared, ["did not square"]),
-        (penalty_not_squared_at_all, ["mean of the squares"]),
-        (penalty_per_step, ["one number", "(3, 6)"]),
-        (penalty_needs_a_mask, ["without padding", "raised"]),
-    ],
+test_wrong_ar_tar_penalty_is_caught = lesson_source.catches(
+    checks.check_ar_tar_penalty,
+    {
+        penalty_over_padding: ["AR with padding", "padding included", "number of real steps"],
+        penalty_masked_then_divided_by_all: ["padding included"],
+        penalty_pairs_with_one_real_step: ["padding at the front", "both steps are real"],
+        penalty_pairs_with_the_earlier_step_real: ["TAR with padding", "both steps are real"],
+        penalty_summed_over_units: ["summed over the units", "means over units"],
+        penalty_weights_swapped: ["swapped", "alpha weighs AR"],
+        penalty_not_squared: ["did not square"],
+        penalty_not_squared_at_all: ["mean of the squares"],
+        penalty_per_step: ["one number", "(3, 6)"],
+        penalty_needs_a_mask: ["without padding", "raised"],
+    },
 )
-def test_wrong_ar_tar_penalty_is_caught(penalty, words):
-    lesson_source.assert_caught(checks.check_ar_tar_penalty, penalty, words)
 
 
 def penalty_with_numpy(H, mask, alpha, beta):
@@ -351,40 +323,27 @@ def test_other_right_penalties_pass(penalty, capsys):
 
 
 # --- early_stopping ---------------------------------------------------------------------------
-def stopping_from_one(val_losses, patience):
+def _stopping(val_losses, patience, stop_after, ties=False):
+    """Early stopping after `stop_after` epochs without improvement; `ties` count as one."""
     best, waited = 0, 0
     for epoch, loss in enumerate(val_losses):
-        if epoch == 0 or loss < val_losses[best]:
-            best, waited = epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch + 1, best + 1
-    return len(val_losses), best + 1
-
-
-def stopping_with_ties(val_losses, patience):
-    best, waited = 0, 0
-    for epoch, loss in enumerate(val_losses):
-        if loss <= val_losses[best]:
-            best, waited = epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch, best
-    return len(val_losses) - 1, best
-
-
-def _stopping(val_losses, patience, stop_after):
-    best, waited = 0, 0
-    for epoch, loss in enumerate(val_losses):
-        if epoch == 0 or loss < val_losses[best]:
+        improved = (loss <= val_losses[best]) if ties else (epoch == 0 or loss < val_losses[best])
+        if improved:
             best, waited = epoch, 0
         else:
             waited += 1
             if waited >= stop_after:
                 return epoch, best
     return len(val_losses) - 1, best
+
+
+def stopping_from_one(val_losses, patience):
+    stopped, best = _stopping(val_losses, patience, patience)
+    return stopped + 1, best + 1
+
+
+def stopping_with_ties(val_losses, patience):
+    return _stopping(val_losses, patience, patience, ties=True)
 
 
 def stopping_one_early(val_losses, patience):
@@ -409,20 +368,18 @@ def stopping_losses_only(val_losses, patience):
     return _stopping(val_losses, patience, patience)[0]
 
 
-@pytest.mark.parametrize(
-    "stopping, words",
-    [
-        (stopping_from_one, ["counted epochs from 1", "count from 0"]),
-        (stopping_with_ties, ["a tie with the best loss", "strictly below"]),
-        (stopping_one_early, ["too early", "after 2 epoch(s) without improvement, not 1"]),
-        (stopping_one_late, ["too late", "should stop at epoch 4"]),
-        (stopping_count_of_epochs, ["too late", "not the number of epochs"]),
-        (stopping_best_of_the_whole_list, ["lowest loss of the whole list", "that trained"]),
-        (stopping_losses_only, ["should return a pair (stopped_epoch, best_epoch)"]),
-    ],
+test_wrong_early_stopping_is_caught = lesson_source.catches(
+    checks.check_early_stopping,
+    {
+        stopping_from_one: ["counted epochs from 1", "count from 0"],
+        stopping_with_ties: ["a tie with the best loss", "strictly below"],
+        stopping_one_early: ["too early", "after 2 epoch(s) without improvement, not 1"],
+        stopping_one_late: ["too late", "should stop at epoch 4"],
+        stopping_count_of_epochs: ["too late", "not the number of epochs"],
+        stopping_best_of_the_whole_list: ["lowest loss of the whole list", "that trained"],
+        stopping_losses_only: ["should return a pair (stopped_epoch, best_epoch)"],
+    },
 )
-def test_wrong_early_stopping_is_caught(stopping, words):
-    lesson_source.assert_caught(checks.check_early_stopping, stopping, words)
 
 
 def stopping_like_keras(val_losses, patience):

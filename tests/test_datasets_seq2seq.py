@@ -37,13 +37,18 @@ def readme_record(file_name):
     return int(size.replace(",", "")), int(count.replace(",", ""))
 
 
+def assert_as_the_readme_says(splits, file_name, sizes):
+    """The splits have `sizes`, and the file's bytes and records are those of the README."""
+    assert [len(part) for part in splits] == sizes
+    size, count = readme_record(file_name)
+    assert (datasets.data_dir() / file_name).stat().st_size == size
+    assert sum(map(len, splits)) == count
+
+
 # --- dates ----------------------------------------------------------------------------------------
 def test_dates_are_what_the_readme_says():
     splits = datasets.load_dates()
-    assert [len(part) for part in splits] == [45_000, 2_500, 2_500]
-    size, count = readme_record("dates.tsv.gz")
-    assert (datasets.data_dir() / "dates.tsv.gz").stat().st_size == size
-    assert sum(map(len, splits)) == count
+    assert_as_the_readme_says(splits, "dates.tsv.gz", [45_000, 2_500, 2_500])
     for part, per_style in zip(splits, (2250, 125, 125)):
         styles = collections.Counter((e.locale, e.format) for e in part)
         assert set(styles) == {(loc, fmt) for loc in LOCALES for fmt in FORMATS}
@@ -102,10 +107,7 @@ def test_a_zh_cn_sample_looks_like_the_readme_example():
 # --- CMUdict --------------------------------------------------------------------------------------
 def test_cmudict_is_what_the_readme_says():
     splits = datasets.load_cmudict()
-    assert [len(part) for part in splits] == [112_433, 6_246, 6_247]
-    size, count = readme_record("cmudict.tsv.gz")
-    assert (datasets.data_dir() / "cmudict.tsv.gz").stat().st_size == size
-    assert sum(map(len, splits)) == count
+    assert_as_the_readme_says(splits, "cmudict.tsv.gz", [112_433, 6_246, 6_247])
     words = [word for part in splits for word, _ in part]
     assert len(set(words)) == len(words)  # split by word: no word in two splits
     assert all(re.fullmatch(r"[a-z']+", w) for w in words)

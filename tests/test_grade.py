@@ -487,6 +487,13 @@ def wrong(stem, exercise, name, replacement, seed=5):
     return status, fraction, detail
 
 
+def wrong_edit(stem, exercise, old, new, name=None):
+    """`wrong` with the solution's `exercise` cell, which holds `old`, holding `new` instead."""
+    source = exercise_cells(REPO / "solutions" / f"{stem}.py")[exercise]
+    assert old in source, exercise
+    return wrong(stem, exercise, name or exercise, source.replace(old, new))
+
+
 def test_probes_catch_wrong_answers():
     status, _, detail = wrong(
         "00_sequences",
@@ -524,10 +531,8 @@ def test_probes_catch_wrong_answers():
 
 
 def test_a_sampler_that_ignores_the_temperature_fails_the_chi_square_test():
-    source = exercise_cells(REPO / "solutions" / "03_language_models.py")["sample"]
-    ignores = source.replace("scaled = np.log(y_hat) / temperature", "scaled = np.log(y_hat)")
-    assert ignores != source
-    status, _, detail = wrong("03_language_models", "sample", "sample", ignores)
+    old = "scaled = np.log(y_hat) / temperature"
+    _, _, detail = wrong_edit("03_language_models", "sample", old, "scaled = np.log(y_hat)")
     assert "temperature" in detail
 
 
@@ -546,70 +551,70 @@ def test_gru_probes_catch_a_gate_used_the_wrong_way_round():
             "c_t = gamma_u * c_prev + (1.0 - gamma_u) * c_tilde",
         ),
     ):
-        source = exercise_cells(REPO / "solutions" / "04_gru.py")[exercise]
-        assert old in source, exercise
-        status, _, detail = wrong("04_gru", exercise, name, source.replace(old, swapped))
+        status, _, detail = wrong_edit("04_gru", exercise, old, swapped, name)
         assert status == "failed" and "differ" in detail, detail
 
 
 def test_bidirectional_probes_catch_padding_reversed_to_the_front():
-    source = exercise_cells(REPO / "solutions" / "07_bidirectional.py")["reverse_padded"]
     old = "out[i, :length] = X[i, :length][::-1]"
-    assert old in source
-    flipped = source.replace(old, "out[i] = X[i][::-1]")
-    status, _, detail = wrong("07_bidirectional", "reverse_padded", "reverse_padded", flipped)
+    status, _, detail = wrong_edit("07_bidirectional", "reverse_padded", old, "out[i] = X[i][::-1]")
     assert status == "failed", detail
 
 
 def test_deep_rnn_probes_catch_a_skip_added_before_the_layer():
-    source = exercise_cells(REPO / "solutions" / "06_deep_rnn.py")["residual_stack"]
     old = "U = rnn(U) + skip"
-    assert old in source
-    before = source.replace(old, "U = rnn(U + skip)")
-    status, _, detail = wrong("06_deep_rnn", "residual_stack", "residual_stack", before)
+    status, _, detail = wrong_edit("06_deep_rnn", "residual_stack", old, "U = rnn(U + skip)")
     assert status in ("failed", "error"), detail
 
 
 def test_lstm_probes_catch_a_missing_tanh_and_markers_in_one_half():
-    cells = exercise_cells(REPO / "solutions" / "05_lstm.py")
-    old = "H_t = O_t * ops.tanh(C_t)"
-    assert old in cells["lstm_call"]
-    no_tanh = cells["lstm_call"].replace(old, "H_t = O_t * C_t")
-    status, _, detail = wrong("05_lstm", "lstm_call", "MyLSTMCell", no_tanh)
+    old, new = "H_t = O_t * ops.tanh(C_t)", "H_t = O_t * C_t"
+    status, _, detail = wrong_edit("05_lstm", "lstm_call", old, new, "MyLSTMCell")
     assert status == "failed", detail
-    old = "second = rng.integers(half, length, size=n)"
-    assert old in cells["adding_problem_data"]
-    one_half = cells["adding_problem_data"].replace(old, "second = (first + 1) % half")
-    status, _, detail = wrong("05_lstm", "adding_problem_data", "adding_problem_data", one_half)
+    old, new = "second = rng.integers(half, length, size=n)", "second = (first + 1) % half"
+    status, _, detail = wrong_edit("05_lstm", "adding_problem_data", old, new)
     assert status == "failed" and "half" in detail, detail
 
 
-def test_regularization_probes_catch_padding_averaged_and_zoneout_the_wrong_way_round():
-    cells = exercise_cells(REPO / "solutions" / "08_regularization.py")
-    old = "ar = ops.sum(squares * real) / ops.maximum(ops.sum(real), 1.0)"
-    assert old in cells["ar_tar_penalty"]
-    over_padding = cells["ar_tar_penalty"].replace(old, "ar = ops.mean(squares)")
-    status, fraction, detail = wrong(
-        "08_regularization", "ar_tar_penalty", "ar_tar_penalty", over_padding
-    )
-    assert (status, fraction) == ("failed", 0.5) and "padded rows" in detail, detail
-    old = "return ops.where(keep_old, old, new)"
-    assert old in cells["zoneout"]
-    keeps_new = cells["zoneout"].replace(old, "return ops.where(keep_old, new, old)")
-    status, fraction, detail = wrong("08_regularization", "zoneout", "zoneout", keeps_new)
-    assert (status, fraction) == ("failed", 0.5) and "fraction old" in detail, detail
-    old = "shape = (batch, 1, units) if per_sequence else (batch, steps, units)"
-    assert old in cells["dropout_masks"]
-    always_fresh = cells["dropout_masks"].replace(old, "shape = (batch, steps, units)")
-    status, fraction, detail = wrong(
-        "08_regularization", "dropout_masks", "dropout_masks", always_fresh
-    )
-    assert (status, fraction) == ("failed", 0.5) and "identical along time" in detail, detail
-    old = "if loss < val_losses[best_epoch] or epoch == 0:"
-    assert old in cells["early_stopping"]
-    ties = cells["early_stopping"].replace(old, "if loss <= val_losses[best_epoch]:")
-    status, _, detail = wrong("08_regularization", "early_stopping", "early_stopping", ties)
-    assert status == "failed" and "ties" in detail, detail
+@pytest.mark.parametrize(
+    "exercise, old, new, fraction, word",
+    [
+        (
+            "ar_tar_penalty",
+            "ar = ops.sum(squares * real) / ops.maximum(ops.sum(real), 1.0)",
+            "ar = ops.mean(squares)",
+            0.5,
+            "padded rows",
+        ),
+        (
+            "zoneout",
+            "return ops.where(keep_old, old, new)",
+            "return ops.where(keep_old, new, old)",
+            0.5,
+            "fraction old",
+        ),
+        (
+            "dropout_masks",
+            "shape = (batch, 1, units) if per_sequence else (batch, steps, units)",
+            "shape = (batch, steps, units)",
+            0.5,
+            "identical along time",
+        ),
+        (
+            "early_stopping",
+            "if loss < val_losses[best_epoch] or epoch == 0:",
+            "if loss <= val_losses[best_epoch]:",
+            None,  # any fraction
+            "ties",
+        ),
+    ],
+)
+def test_regularization_probes_catch_padding_averaged_and_zoneout_the_wrong_way_round(
+    exercise, old, new, fraction, word
+):
+    status, got, detail = wrong_edit("08_regularization", exercise, old, new)
+    assert status == "failed" and word in detail, detail
+    assert fraction is None or got == fraction, detail
 
 
 def test_plain_values_survive_json_and_compare_as_the_exercise_means():

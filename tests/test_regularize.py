@@ -23,13 +23,8 @@ class EchoInput(keras.layers.Layer):
         return inputs, [inputs]
 
 
-class EchoState(keras.layers.Layer):
+class EchoState(EchoInput):
     """A cell whose output is the H_{t-1} it received; its next state is all ones."""
-
-    def __init__(self, units, **kwargs):
-        super().__init__(**kwargs)
-        self.state_size = units
-        self.output_size = units
 
     def call(self, inputs, states, training=False):
         H_prev = states[0] if isinstance(states, (list, tuple)) else states

@@ -67,6 +67,17 @@ def expect(condition, message):
         raise CheckFailed(message)
 
 
+def expect_items(value, count, message):
+    """Raise `CheckFailed(message)` unless `value` is a tuple or list of `count` items."""
+    __tracebackhide__ = True
+    expect(isinstance(value, (tuple, list)) and len(value) == count, message)
+
+
+def not_written_yet(what):
+    """The failure for code that still raises the stub's NotImplementedError."""
+    return CheckFailed(f"{what} is not written yet: replace `raise NotImplementedError()`.")
+
+
 def run_student_code(fn, *args, what):
     """Call the student's `fn(*args)`; turn a crash into a plain-words failure.
 
@@ -81,10 +92,22 @@ def run_student_code(fn, *args, what):
         if is_numpy_on_symbolic(error):
             raise CheckFailed(numpy_in_graph_message(what, inside=GRAPHS)) from None
         if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                f"{what} is not written yet: replace `raise NotImplementedError()`."
-            ) from None
+            raise not_written_yet(what) from None
         raise CheckFailed(f"{what} raised {type(error).__name__}: {error_text(error)}") from error
+
+
+def run_with_hint(fn, *args, what, hint):
+    """`run_student_code`, with `hint` after the message of a crash.
+
+    The stub's "not written yet" stays as it is: there is nothing to hint at yet.
+    """
+    __tracebackhide__ = True
+    try:
+        return run_student_code(fn, *args, what=what)
+    except CheckFailed as failure:
+        if "not written yet" in str(failure):
+            raise
+        raise CheckFailed(f"{failure} {hint}") from None
 
 
 # What each backend says when NumPy gets a tensor that has no values yet (a traced one).

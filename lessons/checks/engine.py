@@ -14,6 +14,7 @@ from lessons.checks import (
     error_text,
     expect,
     is_numpy_on_symbolic,
+    not_written_yet,
     numpy_in_graph_message,
     run_student_code,
 )
@@ -43,6 +44,29 @@ def short(array, precision=4):
     return np.array2string(
         np.asarray(array), precision=precision, suppress_small=True, max_line_width=90
     )
+
+
+def kind_of(value):
+    """The type's name of what a student's code returned, with its length for a tuple or list."""
+    name = type(value).__name__
+    return f"{name} of length {len(value)}" if isinstance(value, (tuple, list)) else name
+
+
+def index_mismatches(call, name, to_index, index_to):
+    """How the student's `to_index` (called `name`) fails to undo the list `index_to`.
+
+    The check fails unless it is a dict. Returns `(expected, wrong, extra)`: the dict it
+    should be, the tokens it maps elsewhere (or not at all), its keys not in `index_to`.
+    """
+    __tracebackhide__ = True
+    expect(
+        isinstance(to_index, dict),
+        f"{call}: {name} should be a dict from token to index, got {type(to_index).__name__}.",
+    )
+    expected = {token: index for index, token in enumerate(index_to)}
+    wrong = [t for t in expected if to_index.get(t) != expected[t]]
+    extra = [t for t in to_index if t not in expected]
+    return expected, wrong, extra
 
 
 def short_repr(value, limit=120):
@@ -116,9 +140,7 @@ def run_in_keras(fn, what, cell, exercise, advice):
         if is_numpy_on_symbolic(error):  # TensorFlow raises NotImplementedError for it
             raise CheckFailed(numpy_in_graph_message(call_name(cell, exercise))) from None
         if isinstance(error, NotImplementedError):
-            raise CheckFailed(
-                "Your cell's call is not written yet: replace `raise NotImplementedError()`."
-            ) from None
+            raise not_written_yet("Your cell's call") from None
         raise CheckFailed(
             f"Your cell works when called directly but fails {what}: "
             f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "

@@ -9,8 +9,8 @@ notebook's own code.
 
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import short_repr
+from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
+from lessons.checks.engine import index_mismatches, short_repr
 
 # The vocabulary layout the lesson fixes: three special tokens first, then characters.
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
@@ -45,8 +45,9 @@ def reference_pad_and_mask(sequences, pad_value=0):
 def _unpack_pair(result, call, names):
     """The student's function must return two things; say so plainly if it does not."""
     __tracebackhide__ = True
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair `({names})`, but it returned "
         f"{type(result).__name__} {short_repr(result)}. End the function with `return {names}`.",
     )
@@ -123,14 +124,7 @@ def _check_index_to_char(call, names, index_to_char):
 
 def _check_char_to_index(call, char_to_index, index_to_char):
     __tracebackhide__ = True
-    expect(
-        isinstance(char_to_index, dict),
-        f"{call}: char_to_index should be a dict from token to index, got "
-        f"{type(char_to_index).__name__}.",
-    )
-    expected = {token: index for index, token in enumerate(index_to_char)}
-    wrong = [t for t in expected if char_to_index.get(t) != expected[t]]
-    extra = [t for t in char_to_index if t not in expected]
+    expected, wrong, extra = index_mismatches(call, "char_to_index", char_to_index, index_to_char)
     found = (
         f"char_to_index[{wrong[0]!r}] should be {expected[wrong[0]]} (its position in "
         f"index_to_char), got {char_to_index.get(wrong[0])!r}"

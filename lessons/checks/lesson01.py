@@ -21,12 +21,15 @@ from lessons.checks import (
     all_passed,
     error_text,
     expect,
+    expect_items,
     passed,
     run_student_code,
+    run_with_hint,
 )
 from lessons.checks.engine import (
     as_array,
     check_traced,
+    kind_of,
     kit_agrees,
     make_cell,
     run_in_keras,
@@ -87,22 +90,19 @@ def _step(cell, X, H_prev, call):
     __tracebackhide__ = True
     X = np.asarray(X, "float32")
     H_prev = np.asarray(H_prev, "float32")
-    try:
-        result = run_student_code(cell, X, [H_prev], what=call)
-    except CheckFailed as failure:
-        if "not written yet" in str(failure):
-            raise
-        raise CheckFailed(
-            f"{failure} Remember: `states` is a list holding one tensor, so H_{{t-1}} is "
-            "`states[0]`; use keras.ops (ops.matmul, ops.tanh) on the cell's weights "
-            "self.W_xh, self.W_hh, self.b_h."
-        ) from None
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    result = run_with_hint(
+        cell,
+        X,
+        [H_prev],
+        what=call,
+        hint="Remember: `states` is a list holding one tensor, so H_{t-1} is `states[0]`; use "
+        "keras.ops (ops.matmul, ops.tanh) on the cell's weights self.W_xh, self.W_hh, self.b_h.",
+    )
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair `(H_t, [H_t])`: the output and the list of new states. "
-        f"It returned {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"It returned {kind_of(result)}.",
     )
     output, new_states = result
     if isinstance(new_states, (tuple, list)):
@@ -194,49 +194,81 @@ def check_rnn_cell_call(cell_class):
     all_passed("rnn_cell_call")
 
 
+def _check_term(cell, weights, X, H_prev, call, pre_activation, mistakes, what, formula):
+    """One step with the other terms zeroed: H_t = tanh(pre_activation), or a named mistake.
+
+    `_step` has checked the shape of H_t, (n, h) as H_prev's, so the mistakes' values are
+    made before the step.
+    """
+    __tracebackhide__ = True
+    set_weights(cell, weights)
+    got = _step(cell, X, H_prev, call)
+    _diagnose(got, pre_activation, mistakes, what)
+    passed(f"{what}: {formula}")
+
+
 def _check_bias_term(cell, weights, zeros_X, zeros_H):
     __tracebackhide__ = True
-    b_h = weights["b_h"]
-    set_weights(cell, weights)
-    got = _step(cell, zeros_X, zeros_H, "cell(X_t = 0, [H_prev = 0])")
-    candidates = {
+    b_h = np.broadcast_to(weights["b_h"], zeros_H.shape)
+    mistakes = {
         "with X_t = 0 and H_{t-1} = 0 only the bias is left, H_t = tanh(b_h), but you got 0: "
-        "add `+ self.b_h` inside the tanh.": np.zeros_like(got),
+        "add `+ self.b_h` inside the tanh.": zeros_H,
         "with X_t = 0 and H_{t-1} = 0 you return b_h itself: apply tanh to the whole sum "
-        "(ops.tanh(...)), bias included.": np.broadcast_to(b_h, got.shape),
+        "(ops.tanh(...)), bias included.": b_h,
     }
-    pre_activation = np.broadcast_to(b_h, got.shape)
-    _diagnose(got, pre_activation, candidates, "the bias term alone (X_t = 0, H_{t-1} = 0)")
-    passed("the bias term alone (X_t = 0, H_{t-1} = 0): tanh(b_h)")
+    _check_term(
+        cell,
+        weights,
+        zeros_X,
+        zeros_H,
+        call="cell(X_t = 0, [H_prev = 0])",
+        pre_activation=b_h,
+        mistakes=mistakes,
+        what="the bias term alone (X_t = 0, H_{t-1} = 0)",
+        formula="tanh(b_h)",
+    )
 
 
 def _check_input_term(cell, weights, X, zeros_H, zeros_b):
     __tracebackhide__ = True
-    W_xh = weights["W_xh"]
-    set_weights(cell, {**weights, "b_h": zeros_b})
-    got = _step(cell, X, zeros_H, "cell(X_t, [H_prev = 0]) with b_h = 0")
-    candidates = {
+    mistakes = {
         "with H_{t-1} = 0 and b_h = 0 the output should be tanh(X_t W_xh), but it is 0: the "
-        "input term X_t W_xh is missing (use `inputs`, which is X_t).": np.zeros_like(got),
+        "input term X_t W_xh is missing (use `inputs`, which is X_t).": zeros_H,
     }
-    _diagnose(got, X @ W_xh, candidates, "the input term alone (H_{t-1} = 0, b_h = 0)")
-    passed("the input term alone (H_{t-1} = 0, b_h = 0): tanh(X_t W_xh)")
+    _check_term(
+        cell,
+        {**weights, "b_h": zeros_b},
+        X,
+        zeros_H,
+        call="cell(X_t, [H_prev = 0]) with b_h = 0",
+        pre_activation=X @ weights["W_xh"],
+        mistakes=mistakes,
+        what="the input term alone (H_{t-1} = 0, b_h = 0)",
+        formula="tanh(X_t W_xh)",
+    )
 
 
 def _check_recurrent_term(cell, weights, zeros_X, H_prev, zeros_b):
     __tracebackhide__ = True
     W_hh = weights["W_hh"]
-    set_weights(cell, {**weights, "b_h": zeros_b})
-    got = _step(cell, zeros_X, H_prev, "cell(X_t = 0, [H_prev]) with b_h = 0")
-    candidates = {
+    mistakes = {
         "with X_t = 0 and b_h = 0 the output should be tanh(H_{t-1} W_hh), but it is 0: the "
-        "recurrent term is missing. H_{t-1} is states[0].": np.zeros_like(got),
+        "recurrent term is missing. H_{t-1} is states[0].": np.zeros_like(H_prev),
         "with X_t = 0 and b_h = 0 you compute tanh(H_{t-1} W_hhᵀ): W_hh is transposed. "
         "With rows as examples it is ops.matmul(H_prev, self.W_hh).": np.tanh(H_prev @ W_hh.T),
         "with X_t = 0 and b_h = 0 you return H_{t-1} itself: multiply it by W_hh.": H_prev,
     }
-    _diagnose(got, H_prev @ W_hh, candidates, "the recurrent term alone (X_t = 0, b_h = 0)")
-    passed("the recurrent term alone (X_t = 0, b_h = 0): tanh(H_{t-1} W_hh)")
+    _check_term(
+        cell,
+        {**weights, "b_h": zeros_b},
+        zeros_X,
+        H_prev,
+        call="cell(X_t = 0, [H_prev]) with b_h = 0",
+        pre_activation=H_prev @ W_hh,
+        mistakes=mistakes,
+        what="the recurrent term alone (X_t = 0, b_h = 0)",
+        formula="tanh(H_{t-1} W_hh)",
+    )
 
 
 def _check_sequences(cell, weights, rng, d, h):

@@ -18,8 +18,8 @@ import keras
 import numpy as np
 
 from lessons import bptt
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import kit_agrees, short
+from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
+from lessons.checks.engine import kind_of, kit_agrees, short
 
 
 def _as_array(value, call, what):
@@ -108,12 +108,11 @@ def check_backward_step(backward_step):
 
 def _unpack_step(result, call):
     __tracebackhide__ = True
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 4,
+    expect_items(
+        result,
+        4,
         f"{call} should return four arrays `(dU_t, dW_t, db_t, delta_prev)`, got "
-        f"{type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"{kind_of(result)}.",
     )
     return [_as_array(value, call, name) for value, name in zip(result, STEP_NAMES)]
 
@@ -452,8 +451,9 @@ def check_clip_by_global_norm(clip_by_global_norm):
             all(np.array_equal(a, b) for a, b in zip(given, grads)),
             f"{call} changed the gradients it was given; return new arrays instead.",
         )
-        expect(
-            isinstance(result, (tuple, list)) and len(result) == 2,
+        expect_items(
+            result,
+            2,
             f"{call} should return a pair `(clipped, global_norm)`, got {type(result).__name__}.",
         )
         clipped, norm = result
@@ -495,12 +495,11 @@ def _check_norm(call, norm, want, grads):
 
 def _check_clipped(call, clipped, want, grads, clip_norm, norm):
     __tracebackhide__ = True
-    expect(
-        isinstance(clipped, (tuple, list)) and len(clipped) == len(grads),
+    expect_items(
+        clipped,
+        len(grads),
         f"{call}: clipped should be a list of {len(grads)} arrays, one per gradient, got "
-        f"{type(clipped).__name__}"
-        + (f" of length {len(clipped)}" if isinstance(clipped, (tuple, list)) else "")
-        + ".",
+        f"{kind_of(clipped)}.",
     )
     clipped = [_as_array(c, call, "each clipped gradient") for c in clipped]
     for i, (c, g) in enumerate(zip(clipped, grads)):

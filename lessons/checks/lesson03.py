@@ -16,8 +16,16 @@ import re
 
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
-from lessons.checks.engine import short_repr
+from lessons.checks import (
+    CheckFailed,
+    all_passed,
+    expect,
+    expect_items,
+    not_written_yet,
+    passed,
+    run_student_code,
+)
+from lessons.checks.engine import index_mismatches, short_repr
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
 PAD, UNK, EOS = 0, 1, 2
@@ -72,8 +80,9 @@ def check_word_vocab(build_word_vocab):
             f"{call} changed the token list it was given (it is now {short_repr(given)}). Count "
             "with a dict or collections.Counter, and build new lists instead of editing `tokens`.",
         )
-        expect(
-            isinstance(result, (tuple, list)) and len(result) == 2,
+        expect_items(
+            result,
+            2,
             f"{call} should return a pair `(word_to_index, index_to_word)`, but it returned "
             f"{type(result).__name__} {short_repr(result)}.",
         )
@@ -140,14 +149,7 @@ def _check_index_to_word(call, tokens, max_words, index_to_word):
 
 def _check_word_to_index(call, word_to_index, index_to_word):
     __tracebackhide__ = True
-    expect(
-        isinstance(word_to_index, dict),
-        f"{call}: word_to_index should be a dict from token to index, got "
-        f"{type(word_to_index).__name__}.",
-    )
-    expected = {token: i for i, token in enumerate(index_to_word)}
-    wrong = [t for t in expected if word_to_index.get(t) != expected[t]]
-    extra = [t for t in word_to_index if t not in expected]
+    expected, wrong, extra = index_mismatches(call, "word_to_index", word_to_index, index_to_word)
     expect(
         not wrong and not extra,
         f"{call}: word_to_index must undo index_to_word (word_to_index[index_to_word[i]] == i), "
@@ -517,9 +519,7 @@ def _check_negative_temperature(sample):
         passed("a negative temperature raises ValueError")
         return
     except NotImplementedError:
-        raise CheckFailed(
-            f"{call} is not written yet: replace `raise NotImplementedError()`."
-        ) from None
+        raise not_written_yet(call) from None
     except Exception as error:
         raise CheckFailed(
             f"{call} raised {type(error).__name__} ({error}); it should raise ValueError, "

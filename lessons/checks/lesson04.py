@@ -34,13 +34,15 @@ from lessons.checks import (
     CheckFailed,
     all_passed,
     expect,
+    expect_items,
     passed,
     random_gate_weights,
-    run_student_code,
+    run_with_hint,
 )
 from lessons.checks.engine import (
     as_array,
     check_traced,
+    kind_of,
     kit_agrees,
     make_cell,
     run_in_keras,
@@ -381,23 +383,21 @@ def _step(cell, X, H_prev, call, names):
     __tracebackhide__ = True
     state, new, _ = names
     X, H_prev = np.asarray(X, "float32"), np.asarray(H_prev, "float32")
-    try:
-        result = run_student_code(cell, X, [H_prev], what=call)
-    except CheckFailed as failure:
-        if "not written yet" in str(failure):
-            raise
-        raise CheckFailed(
-            f"{failure} Remember: `states` is a list holding one tensor, so {state} is "
-            "`states[0]`; rows are examples, so every product is (rows) @ (weight), e.g. "
-            "ops.matmul(inputs, W_x·) with inputs (n, d) and W_x· (d, h); use keras.ops "
-            "(ops.matmul, ops.sigmoid, ops.tanh) on the cell's weights."
-        ) from None
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    result = run_with_hint(
+        cell,
+        X,
+        [H_prev],
+        what=call,
+        hint=f"Remember: `states` is a list holding one tensor, so {state} is `states[0]`; rows "
+        "are examples, so every product is (rows) @ (weight), e.g. ops.matmul(inputs, W_x·) "
+        "with inputs (n, d) and W_x· (d, h); use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) "
+        "on the cell's weights.",
+    )
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair: the output and the list of new states, "
-        f"`return {new}, [{new}]`. It returned {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"`return {new}, [{new}]`. It returned {kind_of(result)}.",
     )
     output, new_states = result
     if isinstance(new_states, (tuple, list)):

@@ -31,13 +31,16 @@ from lessons.checks import (
     CheckFailed,
     all_passed,
     expect,
+    expect_items,
     passed,
     random_gate_weights,
     run_student_code,
+    run_with_hint,
 )
 from lessons.checks.engine import (
     as_array,
     check_traced,
+    kind_of,
     kit_agrees,
     make_cell,
     run_in_keras,
@@ -396,28 +399,26 @@ def _call_cell(cell, X, H_prev, C_prev, call):
     """One direct call of the student's cell; check the structure; return (out, s0, s1)."""
     __tracebackhide__ = True
     X, H_prev, C_prev = (np.asarray(a, "float32") for a in (X, H_prev, C_prev))
-    try:
-        result = run_student_code(cell, X, [H_prev, C_prev], what=call)
-    except CheckFailed as failure:
-        if "not written yet" in str(failure):
-            raise
-        raise CheckFailed(
-            f"{failure} Remember: `states` is the list [H_{{t-1}}, C_{{t-1}}], so H_prev = "
-            "states[0] and C_prev = states[1]; rows are examples, so every product is "
-            "ops.matmul(inputs, self.W_x·) or ops.matmul(H_prev, self.W_h·); use keras.ops "
-            "(ops.matmul, ops.sigmoid, ops.tanh) on the cell's weights."
-        ) from None
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    result = run_with_hint(
+        cell,
+        X,
+        [H_prev, C_prev],
+        what=call,
+        hint="Remember: `states` is the list [H_{t-1}, C_{t-1}], so H_prev = states[0] and "
+        "C_prev = states[1]; rows are examples, so every product is ops.matmul(inputs, "
+        "self.W_x·) or ops.matmul(H_prev, self.W_h·); use keras.ops (ops.matmul, ops.sigmoid, "
+        "ops.tanh) on the cell's weights.",
+    )
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair: the output and the list of new states, "
-        "`return H_t, [H_t, C_t]`. It returned "
-        + type(result).__name__
-        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        + ".",
+        f"`return H_t, [H_t, C_t]`. It returned {kind_of(result)}.",
     )
     output, new_states = result
-    expect(
-        isinstance(new_states, (tuple, list)) and len(new_states) == 2,
+    expect_items(
+        new_states,
+        2,
         f"{call}: the new states should be a list of two tensors, [H_t, C_t] (the LSTM "
         "carries two states from step to step); got "
         + (
@@ -799,8 +800,9 @@ def _adding_call(adding_problem_data, n, length, seed):
     result = run_student_code(
         adding_problem_data, n, length, np.random.default_rng(seed), what=call
     )
-    expect(
-        isinstance(result, (tuple, list)) and len(result) == 2,
+    expect_items(
+        result,
+        2,
         f"{call} should return a pair `(x, y)`; it returned {type(result).__name__}.",
     )
     x, y = (np.asarray(keras.ops.convert_to_numpy(a)) for a in result)

@@ -22,7 +22,7 @@ or the concatenation returned instead of H^L.
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, error_text, expect, passed
+from lessons.checks import CheckFailed, all_passed, error_text, expect, not_written_yet, passed
 from lessons.checks.engine import as_array, kit_agrees, short
 from lessons.deep import StackedRNN
 from lessons.gru import GRUCell
@@ -38,9 +38,7 @@ def _run_student(fn, args, call, hint):
     try:
         return fn(*args)
     except NotImplementedError:
-        raise CheckFailed(
-            f"{call} is not written yet: replace `raise NotImplementedError()`."
-        ) from None
+        raise not_written_yet(call) from None
     except Exception as error:
         raise CheckFailed(
             f"{call} raised {type(error).__name__}: {error_text(error, limit=220)}. {hint}"

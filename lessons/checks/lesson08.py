@@ -25,7 +25,15 @@ padding to the front (keras.utils.pad_sequences' default).
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, error_text, expect, passed, run_student_code
+from lessons.checks import (
+    CheckFailed,
+    all_passed,
+    error_text,
+    expect,
+    expect_items,
+    passed,
+    run_student_code,
+)
 
 SIGMAS = 5.0  # a correct random function fails a statistical bound about once in 10^6 runs
 
@@ -444,8 +452,9 @@ def check_early_stopping(early_stopping):
     for description, (losses, patience) in EARLY_STOPPING_CASES.items():
         call = f"early_stopping({losses}, patience={patience})"
         got = run_student_code(early_stopping, list(losses), patience, what=f"`{call}`")
-        expect(
-            isinstance(got, (tuple, list)) and len(got) == 2,
+        expect_items(
+            got,
+            2,
             f"`{call}` should return a pair (stopped_epoch, best_epoch); got {got!r}.",
         )
         stopped, best = (int(v) for v in got)

@@ -12,7 +12,7 @@ compared with a brute-force search over every (beam, token) pair and with the ru
 import keras
 import numpy as np
 
-from lessons.checks import CheckFailed, all_passed, expect, passed, run_student_code
+from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
 from lessons.checks.engine import as_array, short_repr
 
 PAD, UNK, EOS, BOS = 0, 1, 2, 3
@@ -65,8 +65,9 @@ def check_teacher_forcing(shift_right):
             given == targets,
             f"{call} changed the targets it was given (now {given}): build new arrays instead.",
         )
-        expect(
-            isinstance(result, (tuple, list)) and len(result) == 2,
+        expect_items(
+            result,
+            2,
             f"{call} should return a pair (decoder_input, decoder_target), got "
             f"{short_repr(result, 160)}.",
         )

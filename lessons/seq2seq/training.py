@@ -6,6 +6,7 @@ from keras import ops
 
 from lessons import text
 from lessons.seq2seq.layers import _check_vocab
+from lessons.text.vocab import check_indices, is_index_vector
 
 
 # --- data: sources, teacher forcing ---------------------------------------------------------------
@@ -27,7 +28,7 @@ def _is_index_sequence(item):
         ids = np.asarray(item)
     except ValueError:  # ragged: a list of sequences
         return False
-    return ids.ndim == 1 and (ids.size == 0 or np.issubdtype(ids.dtype, np.integer))
+    return is_index_vector(ids)
 
 
 def _encode(item, vocab, name, position):
@@ -39,17 +40,14 @@ def _encode(item, vocab, name, position):
             message = str(error).replace("Argument `text`", "it")
             raise type(error)(f"Argument `{name}`, item {position} ({item!r}): {message}") from None
     ids = np.asarray(item)
-    if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
-        raise TypeError(
-            f"Argument `{name}`, item {position}, must be a string, a list of word tokens or a "
-            f"1-D sequence of integer indices; got {item!r}."
-        )
-    bad = ids[(ids < 0) | (ids >= len(vocab))]
-    if bad.size:
-        raise ValueError(
-            f"Argument `{name}`, item {position}, holds the index {int(bad[0])}, outside the "
-            f"vocabulary's 0..{len(vocab) - 1}."
-        )
+    check_indices(
+        ids,
+        len(vocab),
+        f"Argument `{name}`, item {position}, must be a string, a list of word tokens or a "
+        f"1-D sequence of integer indices; got {item!r}.",
+        f"Argument `{name}`, item {position}, holds the index {{}}, outside the vocabulary's "
+        f"0..{len(vocab) - 1}.",
+    )
     return ids.astype(np.int32)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from lessons.arguments import check_bool, check_int
 from lessons.arguments import rng as random_generator
+from lessons.text.vocab import is_index_vector
 
 
 def _tf(name):
@@ -28,7 +29,7 @@ def _tf(name):
 # --- training windows -----------------------------------------------------------------------
 def _check_ids(ids, name="ids"):
     ids = np.asarray(ids)
-    if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+    if not is_index_vector(ids):
         raise TypeError(
             f"Argument `{name}` must be a 1-D sequence of integer indices (e.g. from "
             f"vocab.encode), got shape {ids.shape} and dtype {ids.dtype}."

@@ -17,6 +17,26 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9]", re.IGNORECASE)
 
 
 # --- argument checks ----------------------------------------------------------------------
+def is_index_vector(ids):
+    """True when the array `ids` is 1-D and holds integers (an empty one counts)."""
+    return ids.ndim == 1 and (ids.size == 0 or np.issubdtype(ids.dtype, np.integer))
+
+
+def check_indices(ids, size, not_indices, outside):
+    """Raise unless the array `ids` is 1-D and holds indices of a vocabulary of `size`.
+
+    Args:
+        not_indices: The TypeError's message where `ids` is not a 1-D integer array.
+        outside: The ValueError's message where an index is not in 0..size-1;
+            `{}` in it stands for the first such index.
+    """
+    if not is_index_vector(ids):
+        raise TypeError(not_indices)
+    bad = ids[(ids < 0) | (ids >= size)]
+    if bad.size:
+        raise ValueError(outside.format(int(bad[0])))
+
+
 def _check_corpus_strings(corpus):
     """`corpus` as a list of strings: one string, or a list/tuple of them."""
     if isinstance(corpus, str):
@@ -160,17 +180,14 @@ class Vocab:
             ValueError: An index is outside 0..|V|-1.
         """
         ids = np.asarray(ids)
-        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
-            raise TypeError(
-                f"Argument `ids` must be a 1-D sequence of integer indices, got shape "
-                f"{ids.shape} and dtype {ids.dtype}."
-            )
-        bad = ids[(ids < 0) | (ids >= len(self))]
-        if bad.size:
-            raise ValueError(
-                f"Argument `ids` holds {int(bad[0])}, which is not an index of this "
-                f"vocabulary (0..{len(self) - 1})."
-            )
+        check_indices(
+            ids,
+            len(self),
+            f"Argument `ids` must be a 1-D sequence of integer indices, got shape {ids.shape} "
+            f"and dtype {ids.dtype}.",
+            f"Argument `ids` holds {{}}, which is not an index of this vocabulary "
+            f"(0..{len(self) - 1}).",
+        )
         return self.separator.join(self.tokens[i] for i in ids.tolist())
 
     def _require_eos(self, name):
