@@ -5,7 +5,6 @@ in CI mode: the only cells that fail are the checks, and each cell that needs an
 result says in one line that it uses the kit's version instead.
 """
 
-import os
 import re
 
 import nbclient
