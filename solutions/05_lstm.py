@@ -13,6 +13,36 @@
 #     name: python3
 #   rnn_lessons:
 #     claims:
+#       both_ways_plain_was:
+#         printed: was exciting LSTM 0.53 0.42 {}
+#         says: after "the movie was" the LSTM already leans to "negative" ({})
+#       both_ways_bi_was:
+#         printed: 0.17 0.15 bi-LSTM 0.52 0.39 {}
+#         says: as does the bi-LSTM at {}, and
+#       both_ways_plain_exciting:
+#         printed: was exciting LSTM 0.53 0.42 0.17 {}
+#         says: '"the movie was exciting" gets {} from the LSTM'
+#       both_ways_bi_exciting:
+#         printed: 0.17 0.15 bi-LSTM 0.52 0.39 0.12 {}
+#         says: from the LSTM and {} from the bi-LSTM
+#       both_ways_plain_terribly:
+#         printed: terribly exciting LSTM 0.53 0.42 0.17 {}
+#         says: '"terribly" pushes both further down ({}'
+#       both_ways_bi_terribly:
+#         printed: 0.04 0.05 bi-LSTM 0.52 0.39 0.12 {}
+#         says: further down (0.04 and {})
+#       both_ways_plain_terribly_exciting:
+#         printed: terribly exciting LSTM 0.53 0.42 0.17 0.04 {}
+#         says: '"terribly exciting" ends at {}'
+#       both_ways_bi_terribly_exciting:
+#         printed: 0.04 0.05 bi-LSTM 0.52 0.39 0.12 0.02 {}
+#         says: ends at 0.05 and {}, near
+#       both_ways_plain_boring:
+#         printed: terribly boring LSTM 0.53 0.42 0.17 0.04 {}
+#         says: '"terribly boring" ({}'
+#       both_ways_bi_boring:
+#         printed: 0.04 0.01 bi-LSTM 0.52 0.39 0.12 0.02 {}
+#         says: boring" (0.01 and {})
 #       adding_race_time:
 #         printed: the adding race took {} minutes
 #         says: the adding race took {} minutes
@@ -882,8 +912,8 @@ def copy_model(kind, delay):
 # remember, not about its code, so the fast layers serve. (The variants above have no cuDNN
 # kernel: they always train the kit's cells.)
 #
-# In full mode the adding race took 7.5 minutes and the copy race 10.0 in the stored run, on a
-# CPU without a GPU shared with other jobs (less on an idle one). CI mode runs the adding
+# In full mode the adding race took 5.8 minutes and the copy race 6.1 in the stored run, on a
+# two-core CPU without a GPU that another job shared at times. CI mode runs the adding
 # problem at 20 steps only.
 
 # %%
@@ -1210,6 +1240,19 @@ for sentence in sentences:
         answers = answers_after_each_word(sentiment_models[name], sentence)
         print(f"{name:<9}" + "".join(f"{p:>10.2f}" for p in answers))
     print()
+
+# %% [markdown]
+# Neither model reads the notes' sentence as praise. Even "the movie was exciting" gets 0.15
+# from the LSTM and 0.13 from the bi-LSTM: after "the movie was" the LSTM already leans to
+# "negative" (0.17), as does the bi-LSTM at 0.12, and "exciting" hardly moves them. "terribly"
+# pushes both further down (0.04 and 0.02), and neither the next word nor the backward LSTM
+# brings them back: "terribly exciting" ends at 0.05 and 0.03, near "terribly boring" (0.01 and
+# 0.00).
+#
+# Reading the future helps only when the model has learned what the future means. A few
+# thousand short review sentences did not teach these models that "terribly" can make praise
+# stronger. The notes' argument shows best where every word gets its own label: lesson 07's
+# tagger gains most on exactly the words whose tag the next words decide.
 
 # %% [markdown]
 # ## 8. Speed and readability: the trained LSTM's gates
