@@ -462,7 +462,7 @@ print(
 # Read the plot from the right (the loss) to the left (early steps). In full mode ($T = 100$):
 #
 # - $\rho = 0.5$: each step costs the gradient a factor of 2 or more. It falls below
-#   $10^{-21}$ within 55 steps and then underflows to exactly 0 in float32.
+#   $10^{-21}$ within 51 steps and underflows: it is exactly 0 in float32 from 56 steps back on.
 # - $\rho = 1$ still **vanishes**, to $10^{-14}$ at $t = 1$: $\tanh' = 1 - s_j^2 < 1$ shrinks
 #   every factor even though $W_{hh}$ itself preserves lengths.
 # - $\rho = 1.5$: the stretching by $W_{hh}$ and the squashing by $\tanh'$ almost cancel, and

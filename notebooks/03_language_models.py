@@ -419,11 +419,11 @@ print(
 # 256 units on the whole training text. Gradients are clipped, the notes' cure for exploding
 # gradients in RNNs. Here each weight tensor's gradient is clipped on its own, `clipnorm=1.0`,
 # although lesson 02 showed that clipping the global norm (`global_clipnorm`) keeps the step's
-# direction and this does not. The reason is measured, not theory: with `global_clipnorm=1.0`
-# and Adam, these models sat at the unigram model's score for many steps before they began to
-# use the characters before the one they guess (the small model of CI mode for all of its
-# steps, the poem model below for five epochs), while clipping each tensor, or not clipping at
-# all, let them start at once. Either kind of clipping stops an explosion.
+# direction and this does not. The reason is measured, not theory: in our trials the small
+# model of CI mode, trained with `global_clipnorm=1.0` and Adam, stayed at the unigram model's
+# score for all of its steps, predicting each character by its frequency alone, while clipping
+# each tensor, or not clipping at all, let it use the characters before the one it guesses
+# from the first epoch on. Either kind of clipping stops an explosion.
 #
 # Which GRU trains depends on the machine. On a CPU, `StackedRNN` builds the kit's `GRUCell`
 # inside `keras.layers.RNN` (there as fast as Keras' own `GRU`): the equations of lesson 04,
@@ -495,15 +495,15 @@ assert char_bits < char_unigram - 0.3, "the model should beat the context-free u
 
 # %% [markdown]
 # In full mode (a GRU of 256 units, 10 epochs over the 845,789 training characters in batches
-# of 64 windows) the held-out text reaches **2.07 bits per character (perplexity 4.19)**,
+# of 64 windows) the held-out text reaches **2.02 bits per character (perplexity 4.06)**,
 # against 6.25 bits for the uniform model and 4.80 for the unigram model. On the training text
-# the loss ends near 1.90 bits (the mean over the last epoch). In the last epochs the training
+# the loss ends near 1.81 bits (the mean over the last epoch). In the last epochs the training
 # curve runs below the held-out one: the model has begun to memorize.
 #
-# The stored run trained in 441 s on a CPU without a GPU, which another job shared at times:
-# its epochs took 28 to 83 s. On such a machine Keras compiles the training step into a
-# TensorFlow graph without XLA. CI mode trains a smaller model for a few seconds, enough to
-# beat the unigram model.
+# The stored run trained in 316 s on a CPU without a GPU, mostly quiet (another job shared it
+# now and then): its epochs took 28 to 42 s. On such a machine Keras compiles the training
+# step into a TensorFlow graph without XLA. CI mode trains a smaller model for a few seconds,
+# enough to beat the unigram model.
 
 # %% [markdown]
 # ## 7. Sampling new text
@@ -622,16 +622,17 @@ samples = [generate(char_model, char_vocab, prefix, 300, tau, seed=1) for tau in
 side_by_side([prefix + s for s in samples], [f"τ = {tau}" for tau in temperatures], width=26)
 
 # %% [markdown]
-# Greedy decoding ($\tau$ = 0) soon repeats itself: "the dead and the world" comes back again
+# Greedy decoding ($\tau$ = 0) soon repeats itself: "And the sea shall be so" comes back again
 # and again, because the most likely continuation of a common phrase leads back to it.
 #
-# At $\tau$ = 0.5 the loop is gone and every word is a real one ("What is this fool that a
-# beard?"), though the sentences make little sense. At 0.8 and 1 the model's own mix shows,
-# with invented words ("heavently", "curjectient"). At 1.3 the spelling falls apart
-# ("bethurbiin"), and a speaker appears whom no play has, RESNELO.
+# At $\tau$ = 0.5 the loop is gone and every word is a real one ("'Tis a subject of the
+# fool"), though the sentences make little sense. At 0.8 and 1 the model's own mix shows,
+# with invented words ("Clessial", "lunnity", "Tompell"). At 1.3 the spelling falls apart
+# ("Squfible", "venchank"), even in a speaker's name: "LADY MACDAFv.".
 #
-# At every temperature the model keeps the layout of the plays: a speaker's name with a full
-# stop, on its own line, then the speech.
+# Greedy decoding never leaves ROMEO's speech; the samples drawn at random keep the layout of
+# the plays: a speaker's name with a full stop, on its own line, then the speech, and stage
+# directions in brackets ("[Exit an Othello and").
 #
 # A fixed seed gives the same text, a different seed another:
 
@@ -668,9 +669,10 @@ plot_bits(word_history, "Shakespeare, word level")
 # the characters per word, spaces and line breaks included. The word model has it easier on
 # one point: for 6% of the words it only has to say `<unk>`, not spell them.
 #
-# In full mode the word model reaches a held-out perplexity of about 177 per word (7.47 bits per
-# word), against 7.53 bits per word for the character model: nearly a tie, the word model a
-# little ahead, with the easier `<unk>` on its side. It trained for three epochs in 63 s, and
+# In full mode the word model reaches a held-out perplexity of about 189.5 per word (7.57 bits
+# per word), against 7.36 bits per word for the character model: nearly a tie, the character
+# model a little ahead, although the word model has the easier `<unk>` on its side. It trained
+# for three epochs in 60 s, and
 # its held-out curve was still falling at the end. CI mode trains it for a few seconds only.
 
 # %%
@@ -751,7 +753,7 @@ for tau in (0.6, 1.0):
 # %% [markdown]
 # Most samples are names nobody in the list has, yet they look like names: the model learned
 # which letters start names, which follow which, and how names end. At $\tau$ = 1.0 a few go
-# wrong ("Gorlrse"). In full mode the held-out names score 2.92 bits per character.
+# wrong ("Jonr"). In full mode the held-out names score 2.92 bits per character.
 
 # %% [markdown]
 # ## 10. A second language: Tang poems
@@ -784,8 +786,8 @@ poems_train = text.windows(
 )
 poems_held_out = text.windows(held_out_poem_ids, 64, 64)
 poem_model = language_model(len(poem_vocab), poem_units, embedding_dim=64, name="tang_poems")
-poem_history, poem_seconds = train(
-    poem_model, poems_train, poems_held_out, poem_epochs, learning_rate=4e-3
+poem_history, poem_seconds = train(  # a larger first step: see below
+    poem_model, poems_train, poems_held_out, poem_epochs, learning_rate=1e-2
 )
 poem_bits = text.bits_per_char(poem_model, poems_held_out)
 poem_unigram = unigram_bits(train_poem_ids, held_out_poem_ids, len(poem_vocab))
@@ -797,21 +799,23 @@ plot_bits(poem_history, "Tang poems, character level")
 assert poem_bits < math.log2(len(poem_vocab)) - 1, "the model should beat the uniform one"
 
 # %% [markdown]
-# In full mode (a GRU of 128 units, 10 epochs, 167 s in the stored run, on the same CPU) the
-# held-out poems score 8.36 bits per character, against 9.23 for the unigram model and 12.02
+# In full mode (a GRU of 128 units, 10 epochs, 94 s in the stored run, on the same CPU) the
+# held-out poems score 8.77 bits per character, against 9.23 for the unigram model and 12.02
 # for the uniform one.
 #
-# The training curve has two parts. For five epochs it is almost flat: the held-out loss stays
-# between 9.3 and 9.4 bits per character, just above the unigram model's 9.23. That is the
-# score of a model that knows how often each character occurs, and nothing more: the model has
-# learned the frequencies, not yet how characters follow each other. In the sixth epoch the
-# held-out loss falls to 8.59 bits: the model has begun to use the characters before the one it
-# guesses. From then on it improves more slowly. (Keras prints the loss in nats; the curve
-# divides it by $\ln 2$.)
+# The training curve has three parts. For three epochs the held-out loss stays between 9.33
+# and 9.49 bits per character, just above the unigram model's 9.23. That is the score of a
+# model that knows how often each character occurs, and nothing more: the model has learned
+# the frequencies, not yet how characters follow each other. In the fourth and fifth epochs
+# the held-out loss leaves this plateau: the model has begun to use the characters before the
+# one it guesses. The held-out loss is lowest after the sixth epoch, 8.72 bits; then it rises
+# a little while the training loss keeps falling: the model has begun to memorize the training
+# poems. (Keras prints the loss in nats; the curve divides it by $\ln 2$.)
 #
-# Had we stopped after five epochs, the model would have been no better than counting
-# characters. A flat stretch in a training curve does not always mean that the model has
-# learned all it can.
+# This model trains with a larger learning rate than the others, 1e-2. With 4e-3, in our
+# trials, it stayed on the plateau for all 10 epochs, with either kind of clipping and with
+# another seed: it ended no better than counting characters. A flat stretch in a training
+# curve does not always mean that the model has learned all it can.
 #
 # New poems, each from a first character (spring, moon, mountain, autumn, white, river):
 
@@ -833,15 +837,16 @@ print(
 )
 
 # %% [markdown]
-# In the six samples, 53 of the 54 lines have five characters (the exception is the very first
-# line, 春白山中), and "，" and "。" take turns at the line ends. But only 1 of the 6 poems has
-# exactly four or eight lines: the others end after the wrong number of lines, or run on to the
-# length limit.
+# This model rarely keeps the form. The lines it finishes have the right length: in the six
+# samples, 16 of the 16 lines that end with "，" or "。" have five characters. But five samples
+# stop in the middle of a line, after at most three lines (春生孤不 has none), and the sixth
+# runs on to the length limit; "，" and "。" do not always take turns (秋不塞觀煙。 ends a
+# first line), and 0 of the 6 poems have exactly four or eight lines.
 #
-# The model learned the line length from the text alone, by counting in its state
-# $a^{\langle t \rangle}$; where a poem ends, it has learned less well. The imagery (mountains,
-# clouds, the moon, flowers) comes from what the poems talk about most: see the most frequent
-# characters above.
+# The model learned to count to five from the text alone, in its state $a^{\langle t
+# \rangle}$; where a poem ends, and which mark ends a line, it has not learned yet. The
+# imagery (clouds, wind, flowers, pines) comes from what the poems talk about most: see the
+# most frequent characters above.
 
 # %% [markdown]
 # ## Summary

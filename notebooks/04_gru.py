@@ -617,10 +617,10 @@ assert held_out_bits < unigram_bits - 0.3, "the GRU should beat the context-free
 
 # %% [markdown]
 # In full mode (256 units, 8 epochs over the 845,789 training characters) the held-out text
-# reaches **2.16 bits per character** (perplexity 4.48), against 4.80 for the unigram model,
-# which ignores context; the training text ends the last epoch at 2.09. The stored run trained
-# in 507 s on a CPU without a GPU that other jobs were using at the same time (from 394 to
-# 604 ms per batch).
+# reaches **2.195 bits per character**, against 4.80 for the unigram model, which ignores
+# context. The loss on the training text, averaged over the last epoch, is 2.12 bits per
+# character. The stored run trained in 133 s on a two-core Intel Xeon CPU without a GPU, from
+# 115 to 162 ms per batch; the slowest epoch, the last, shared the CPU with another job.
 # CI mode trains for a few seconds and only asks the model to beat the unigram model clearly.
 #
 # ## 8. Looking inside: the gates while the GRU reads
@@ -671,11 +671,11 @@ print(f"units whose Z_t averages above 0.8 (they mostly keep): {np.sum(Z.mean(ax
 
 # %% [markdown]
 # A GRU of 256 units is too many rows to read, so we draw a few chosen by those numbers: the 4
-# units with the highest mean $Z_t$ ("keepers"), the 5 whose $Z_t$ is much higher inside words
-# than at boundaries, and the 5 the other way round. Beside each gate row is the unit's state
-# $H_t$. In the gate maps bright is 1, dark is 0; the state runs from blue (−1) to red (+1).
-# Time runs left to right, one column per character of the passage (␣ is a space, ↵ a line
-# break).
+# units with the highest mean $Z_t$ ("keepers"), the 5 whose $Z_t$ is higher inside words than
+# at boundaries by the widest margin, and the 5 the other way round. Beside each gate row is
+# the unit's state $H_t$. In the gate maps bright is 1, dark is 0; the state runs from blue (−1)
+# to red (+1). Time runs left to right, one column per character of the passage (␣ is a space,
+# ↵ a line break).
 
 
 # %%
@@ -708,25 +708,25 @@ fig.suptitle("Reset gate R_t of the 12 units whose R_t falls most at word bounda
 plt.show()
 
 # %% [markdown]
-# What the maps show in full mode (our run):
+# What the numbers say in full mode (our run), and what to look for in the maps:
 #
-# - **The gates are switches.** 78 % of all $Z_t$ values are below 0.1 or above 0.9, as the
-#   notes promise; $R_t$ is less decided (42 %).
-# - **Keepers** (top band): $Z_t$ stays near 1 through the whole passage and drops only at
-#   "Hor." and its line break, where a new speaker starts, and at "--Good", where a new
-#   sentence starts. Their $H_t$ rows are bands of almost constant colour that change
-#   slowly, mostly at those points: these units carry something about the current speech or
-#   sentence across dozens of characters, as the notes' unit carried "singular" across the
-#   clause.
-# - **Keep inside words** (middle band): $Z_t$ shuts at the space and at the first letter of a
-#   word, then stays near 1 until the word ends. These units write once when a word starts and
-#   hold that value while it is spelled; their $H_t$ barely changes along a word.
-# - **Keep at boundaries** (bottom band): the opposite. They are rewritten at almost every
-#   letter and stand still ($Z_t \approx 1$) at spaces and punctuation.
-# - **Reset at boundaries.** On average $R_t$ is 0.48 inside words and 0.32 at boundaries; 25
-#   units fall by more than 0.4 there and none rises that much. In the second map every space,
-#   dash, comma and line break is a dark column: when a word ends, these units compute their
-#   candidate $\tilde{H}_t$ without looking at the past, and start the next word afresh.
+# - **The update gate is mostly a switch.** 81 % of all $Z_t$ values are below 0.1 or above
+#   0.9, as the notes promise; $R_t$ is less decided (48 %).
+# - **Most units rewrite, a few keep.** $Z_t$ averages only 0.21 inside words and 0.19 at
+#   boundaries, so most of those decided values are near 0, where a unit takes its candidate
+#   $\tilde{H}_t$ (Ng's $\Gamma_u \approx 1$). Only 3 units average above 0.8: they mostly keep
+#   their value, as the notes' unit kept "singular" through the clause. The top band of the
+#   first map shows the 4 units with the highest mean $Z_t$; where a keeper's $Z_t$ stays near
+#   1, its $H_t$ row keeps one colour.
+# - **Inside a word or at a boundary: on average, little difference for $Z_t$** (0.21 against
+#   0.19). The middle and bottom bands show the units for which it differs most. A unit that
+#   keeps inside words would write when a word starts and hold that value while the word is
+#   spelled: look for it in their $Z_t$ and $H_t$ rows.
+# - **The reset gate drops at word boundaries.** On average $R_t$ is 0.45 inside words and
+#   0.28 at boundaries; 20 units fall by more than 0.4 there, and 1 rises that much. The second
+#   map shows the 12 units that fall most. This model uses the cuDNN form, where $R_t$ scales
+#   what the past adds to each unit's candidate, $R_t \odot (H_{t-1} W_{hh} + b_{hh})$: when a
+#   word ends, these units build their candidate with less of the past, ready for a new word.
 #
 # In CI mode the model has trained for seconds, and its maps are mostly noise.
 #
@@ -830,12 +830,11 @@ assert norms["trained GRU"][0] > 10 * norms["same weights, Z_t = 0"][0]
 
 # %% [markdown]
 # In full mode ($T$ = 150, our run) the trained GRU still passes $10^{-8}$ of the gradient
-# back to the first step: on average it keeps 89 % per step. With the update gate switched off,
-# the same weights keep less than half per step: 120 steps back the gradient is down to
-# $10^{-38}$, the smallest normal float32, and further back it is exactly 0. The trained curve
-# falls in stairs: flat stretches where the units that carry the gradient hold
-# ($Z_t \approx 1$), drops where they update. The update gate does not abolish vanishing; it
-# turns its rate into something the network learns, per unit and per step.
+# back to the first step: on average it keeps 88 % per step. With the update gate switched
+# off, the same weights keep only about half of it per step (× 0.54), and the gradient that
+# reaches the first step is exactly 0: it has fallen below the smallest number float32 can
+# hold. The two runs differ only in the update gate. It does not abolish vanishing; it turns
+# its rate into something the network learns, per unit and per step.
 #
 # ## Summary
 #
