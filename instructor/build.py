@@ -37,6 +37,8 @@ from pathlib import Path
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
+# The grader's probes in a lesson's checks module: the release leaves them out.
+HIDDEN_BEGIN, HIDDEN_END = "# BEGIN HIDDEN TESTS", "# END HIDDEN TESTS"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 BADGE_TAG, SETUP_TAG = "kit-badge", "kit-setup"
 RUN_KEY = "rnn_lessons_run"  # solutions' notebook metadata: what the last execution ran
@@ -236,13 +238,33 @@ def strip_solutions(source, where="a cell"):
 
 def solution_lines(source):
     """The non-blank lines inside the solution regions of `source`."""
+    return region_lines(source, SOLUTION_BEGIN, SOLUTION_END)
+
+
+def region_lines(source, begin, end):
+    """The stripped non-blank lines between each line `begin` and the next line `end`."""
     found, inside = [], False
     for line in source.splitlines():
-        if line.strip() in (SOLUTION_BEGIN, SOLUTION_END):
-            inside = line.strip() == SOLUTION_BEGIN
+        if line.strip() in (begin, end):
+            inside = line.strip() == begin
         elif inside and line.strip():
             found.append(line.strip())
     return found
+
+
+def strip_hidden(source):
+    """`source` (a module of the checks) without its HIDDEN TESTS regions, markers included."""
+    if HIDDEN_BEGIN not in source:
+        return source
+    out, inside = [], False
+    for line in source.splitlines(keepends=True):
+        if line.strip() == HIDDEN_BEGIN:
+            inside = True
+        elif line.strip() == HIDDEN_END:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "".join(out).rstrip("\n") + "\n"
 
 
 def badge_line(repository, folder, stem, ref="main"):
@@ -485,14 +507,6 @@ def build(project, check=False, force=False, run=(), only=()):
     stale = []
     for source in project.sources(only):
         stale += build_lesson(source, project, writer, run=source.stem in run or "all" in run)
-    declarations = project.root / "lessons" / "checks" / "kit_answers.json"
-    if declarations.parent.is_dir():  # the checks read the exercises' kit answers from it
-        from instructor import kit_answers
-
-        try:
-            writer.write(declarations, kit_answers.render(project), guard=False)
-        except ValueError as error:
-            raise BuildError(f"kit_answer: {error}") from None
     writer.save_manifest()
     return report(project, writer, stale, check)
 

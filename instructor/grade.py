@@ -14,7 +14,7 @@ Output in OUT:
 Each submission runs in its own fresh child process and scratch folder
 (`instructor.grading.child`), sandboxed by `instructor.grading.sandbox`, with a time
 and a memory limit. Its cells run with CI=true (the notebooks' quick sizes);
-then the lesson's probes (`instructor.grading.lessonNN`) call the objects it
+then the lesson's probes (`lessons.checks.lessonNN`, hidden region) call the objects it
 defined on inputs drawn from a fresh seed. The same probes run on the
 solution's exercise code in another child that never runs student code. Only
 the probes' results come back, as JSON, and the comparison happens here.
@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from instructor import child_output, shards
+from instructor import child_output, grading, shards
 from instructor.feedback import error_text, render_feedback, write_feedback
 from instructor.grading import ERROR, compare, demos, is_error, sandbox, unplain
 from instructor.reports import (
@@ -80,7 +80,7 @@ class Lesson:
     solution_cells: list  # the solution's exercise cells, in order
     context_cells: list  # the solution's cells the exercises need (imports, helpers), in order
     exercise_cells: dict  # exercise -> the solution's cell (for the similarity report)
-    probes: object  # the module instructor.grading.lessonNN
+    probes: object  # the lesson's spec, lessons.checks.lessonNN (probes in its hidden region)
     version: str  # changes when the solution or the grader changes
     kit_answers: dict = dataclasses.field(default_factory=dict)  # exercise -> [dotted names]
     hidden_lines: frozenset = frozenset()  # probe and solution lines no feedback may show
@@ -141,7 +141,15 @@ def _grader_hash():
 def load_lesson(source):
     """The `Lesson` of `solutions/NN_topic.py`, or a string saying why it cannot be graded."""
     from instructor import kit_answers
-    from instructor.build import SETUP_TAG, read_notebook, solution_lines, strip_solutions
+    from instructor.build import (
+        HIDDEN_BEGIN,
+        HIDDEN_END,
+        SETUP_TAG,
+        read_notebook,
+        region_lines,
+        solution_lines,
+        strip_solutions,
+    )
 
     notebook = read_notebook(source)
     declared = notebook.metadata.get("rnn_lessons", {}).get("exercises", {})
@@ -157,7 +165,7 @@ def load_lesson(source):
         if cell.cell_type == "code" and cell.metadata.get("rnn_lessons", {}).get("context")
     ]
     try:
-        probes = importlib.import_module(f"instructor.grading.lesson{source.stem[:2]}")
+        probes = importlib.import_module(f"lessons.checks.lesson{source.stem[:2]}")
     except ModuleNotFoundError:
         return f"the grader has no hidden tests for {source.stem} yet"
     lacking = [name for name in order if not hasattr(probes, f"probe_{name}")]
@@ -165,8 +173,10 @@ def load_lesson(source):
         return f"the grader has no hidden test for exercise(s) {', '.join(lacking)}"
     version = hashlib.sha256((source.read_text() + _grader_hash()).encode()).hexdigest()
     hidden = set()
-    for path in Path(probes.__file__).parent.glob("*.py"):  # the probes and what they share
+    for path in Path(grading.__file__).parent.glob("*.py"):  # what the probes share
         hidden.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    for path in Path(probes.__file__).parent.glob("lesson*.py"):  # the probes
+        hidden.update(region_lines(path.read_text(encoding="utf-8"), HIDDEN_BEGIN, HIDDEN_END))
     for cell in notebook.cells:
         hidden.update(solution_lines(cell.source))
     public = {
@@ -183,7 +193,7 @@ def load_lesson(source):
         exercise_cells={name: cells[name] for name in order if name in cells},
         probes=probes,
         version=version,
-        kit_answers=kit_answers.declared(notebook),
+        kit_answers=kit_answers.declared(source.stem[:2]),
         hidden_lines=frozenset(line for line in hidden - public if len(line) >= HIDDEN_MIN),
         demos=demos.demonstrations(notebook, SETUP_TAG),
         looked_up=demos.bound_by(cells.values()),
@@ -335,7 +345,7 @@ def reference(lesson, seed, settings):
     if results.get("kit_answers_used"):
         raise GradeError(
             f"the solution of {lesson.name} uses a kit answer its header declares: "
-            f"{results['kit_answers_used']}; fix the solution or its kit_answer list"
+            f"{results['kit_answers_used']}; fix the solution or its KIT_ANSWERS list"
         )
     return found
 

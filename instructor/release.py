@@ -8,8 +8,10 @@ release holds:
   the student repository at the release's tag. The `.py` twins stay here: they
   are the build's reviewable copy, and nothing a student installs keeps them in
   step with a notebook saved in Jupyter;
-- the package `lessons/` (all of it, `lessons/checks/` included), `data/` with
-  its README and licence texts, and this repository's own licence files;
+- the package `lessons/` (all of it, `lessons/checks/` included, but for the
+  grader's probes: each lesson's checks module holds them in a region between
+  `# BEGIN HIDDEN TESTS` and `# END HIDDEN TESTS`, which is left out), `data/`
+  with its README and licence texts, and this repository's own licence files;
 - a README, a `pyproject.toml` that installs `lessons` alone with the same
   runtime dependencies (JupyterLab as the extra `jupyter`), a `.gitignore`,
   and `.release-manifest.json` (each file's hash).
@@ -20,7 +22,7 @@ the lines of every solution region, and one found there refuses the whole
 release. The package is the exception, held to the region markers only: it is
 the kit whose pieces the lessons rebuild (`lessons.GRUCell`, `lessons.text`,
 the checks' NumPy references), so it answers parts of several exercises by
-design; each lesson's header names those answers (`kit_answer`).
+design; each lesson's checks module names those answers (`KIT_ANSWERS`).
 
 `release --check OUT_DIR` recomputes the release in memory and names each file
 missing, stale or extra; `.git` and what the release's `.gitignore` ignores
@@ -78,6 +80,8 @@ def plan(project, tag=None):
         rows.append(f"| `{source.stem}` | {title} | {links.badge('notebooks', source.stem)} |")
     for folder in (PACKAGE, DATA):
         files.update(tree(project.root, folder))
+    for path in [p for p in files if p.startswith(PACKAGE + "/") and p.endswith(".py")]:
+        files[path] = B.strip_hidden(files[path].decode("utf-8")).encode()  # the probes
     licences = sorted(
         {p.name for pattern in LICENCE_FILES for p in project.root.glob(pattern) if p.is_file()}
     )
@@ -188,7 +192,7 @@ def leaks(files, secret):
     (a lone `return x` is in the student notebooks anyway). The package is held
     to the region markers only (see the module's docstring).
     """
-    markers = {B.SOLUTION_BEGIN, B.SOLUTION_END}
+    markers = {B.SOLUTION_BEGIN, B.SOLUTION_END, B.HIDDEN_BEGIN, B.HIDDEN_END}
     found = []
     for path in sorted(files):
         lines = text_lines(path, files[path])

@@ -15,23 +15,12 @@
 #     exercises:
 #       char_vocab:
 #         defines: build_char_vocab
-#         kit_answer:
-#         - lessons.text.CharVocab
-#         - lessons.text.Vocab
-#         - lessons.checks.lesson00.reference_vocab
 #         points: 2
 #       encode_name:
 #         defines: encode_name
-#         kit_answer:
-#         - lessons.text.Vocab
-#         - lessons.checks.lesson00.reference_encode
 #         points: 1
 #       pad_and_mask:
 #         defines: pad_and_mask
-#         kit_answer:
-#         - lessons.text.pad_sequences
-#         - lessons.seq2seq.pad_batch
-#         - lessons.checks.lesson00.reference_pad_and_mask
 #         points: 2
 #     lesson: 00_sequences
 #     title: Sequences and the shapes of RNN problems

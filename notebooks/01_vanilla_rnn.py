@@ -15,16 +15,9 @@
 #     exercises:
 #       rnn_cell_call:
 #         defines: MyRNNCell
-#         kit_answer:
-#         - lessons.SimpleRNNCell
-#         - lessons.checks.lesson01.reference_step
-#         - lessons.checks.lesson01.reference_sequence
 #         points: 3
 #       sequence_loss:
 #         defines: sequence_loss
-#         kit_answer:
-#         - lessons.checks.lesson01.reference_sequence_loss
-#         - lessons.checks.lesson01.keras_sequence_loss
 #         points: 2
 #     lesson: 01_vanilla_rnn
 #     title: The vanilla RNN, one step at a time

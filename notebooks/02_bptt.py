@@ -16,26 +16,15 @@
 #       backward_step:
 #         defines:
 #         - backward_step
-#         kit_answer:
-#         - lessons.bptt.backward_step
-#         - lessons.bptt.backward
-#         - lessons.checks.lesson02.reference_backward_step
 #         points: 3
 #       clip_by_global_norm:
 #         defines:
 #         - clip_by_global_norm
-#         kit_answer:
-#         - lessons.checks.lesson02.reference_clip
 #         points: 2
 #       gradient_check:
 #         defines:
 #         - numerical_gradient
 #         - relative_error
-#         kit_answer:
-#         - lessons.bptt.numerical_gradient
-#         - lessons.bptt.relative_error
-#         - lessons.bptt.gradient_check
-#         - lessons.checks.lesson02.reference_numerical_gradient
 #         points: 2
 #     lesson: 02_bptt
 #     title: Backpropagation through time, vanishing and exploding gradients, clipping

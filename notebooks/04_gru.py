@@ -15,16 +15,9 @@
 #     exercises:
 #       gru_call:
 #         defines: MyGRUCell
-#         kit_answer:
-#         - lessons.GRUCell
-#         - lessons.checks.lesson04.reference_gru_step
-#         - lessons.checks.lesson04.reference_sequence
 #         points: 4
 #       simplified_gru_call:
 #         defines: SimplifiedGRUCell
-#         kit_answer:
-#         - lessons.checks.lesson04.reference_simplified_step
-#         - lessons.checks.lesson04.reference_sequence
 #         points: 3
 #     lesson: 04_gru
 #     title: The gated recurrent unit

@@ -15,25 +15,15 @@
 #     exercises:
 #       ar_tar_penalty:
 #         defines: ar_tar_penalty
-#         kit_answer:
-#         - lessons.regularize.ar_tar_penalty
-#         - lessons.ActivationRegularization
-#         - lessons.checks.lesson08.reference_ar_tar
 #         points: 3
 #       dropout_masks:
 #         defines: dropout_masks
-#         kit_answer:
-#         - lessons.checks.lesson08.reference_dropout_masks
 #         points: 2
 #       early_stopping:
 #         defines: early_stopping
-#         kit_answer:
-#         - lessons.checks.lesson08.reference_early_stopping
 #         points: 2
 #       zoneout:
 #         defines: zoneout
-#         kit_answer:
-#         - lessons.Zoneout
 #         points: 3
 #     lesson: 08_regularization
 #     title: Regularizing RNNs, and the deep bidirectional model

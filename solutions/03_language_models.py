@@ -95,24 +95,12 @@
 #     exercises:
 #       perplexity:
 #         defines: perplexity
-#         kit_answer:
-#         - lessons.text.perplexity
-#         - lessons.text.cross_entropy
-#         - lessons.checks.lesson03.reference_perplexity
 #         points: 2
 #       sample:
 #         defines: sample
-#         kit_answer:
-#         - lessons.text.sample
-#         - lessons.text.apply_temperature
-#         - lessons.checks.lesson03._temperature
 #         points: 3
 #       word_vocab:
 #         defines: build_word_vocab
-#         kit_answer:
-#         - lessons.text.WordVocab
-#         - lessons.text.Vocab
-#         - lessons.checks.lesson03.reference_word_vocab
 #         points: 2
 #     lesson: 03_language_models
 #     title: Language models and sampling

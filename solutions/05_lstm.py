@@ -199,25 +199,12 @@
 #     exercises:
 #       adding_problem_data:
 #         defines: adding_problem_data
-#         kit_answer:
-#         - lessons.tasks.adding_problem
 #         points: 2
 #       coupled_lstm_call:
 #         defines: MyCoupledLSTMCell
-#         kit_answer:
-#         - lessons.CoupledLSTMCell
-#         - lessons.lstm._LSTMBase
-#         - lessons.checks.lesson05.reference_coupled_step
-#         - lessons.checks.lesson05.reference_sequence
 #         points: 2
 #       lstm_call:
 #         defines: MyLSTMCell
-#         kit_answer:
-#         - lessons.LSTMCell
-#         - lessons.PeepholeLSTMCell
-#         - lessons.lstm._LSTMBase
-#         - lessons.checks.lesson05.reference_lstm_step
-#         - lessons.checks.lesson05.reference_sequence
 #         points: 4
 #     lesson: 05_lstm
 #     title: Long short-term memory

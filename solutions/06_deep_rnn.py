@@ -123,22 +123,12 @@
 #     exercises:
 #       deep_rnn_forward:
 #         defines: deep_rnn_forward
-#         kit_answer:
-#         - lessons.StackedRNN
-#         - lessons.checks.lesson06.reference_layers
-#         - lessons.checks.lesson06.reference_stacked_cells
 #         points: 3
 #       dense_stack:
 #         defines: dense_stack
-#         kit_answer:
-#         - lessons.StackedRNN
-#         - lessons.checks.lesson06.reference_dense
 #         points: 2
 #       residual_stack:
 #         defines: residual_stack
-#         kit_answer:
-#         - lessons.StackedRNN
-#         - lessons.checks.lesson06.reference_residual
 #         points: 3
 #     lesson: 06_deep_rnn
 #     title: Deep RNNs, plain and with skip connections

@@ -110,20 +110,12 @@
 #     exercises:
 #       bidirectional_states:
 #         defines: bidirectional_states
-#         kit_answer:
-#         - lessons.StackedRNN
-#         - lessons.checks.lesson07.keras_bidirectional
 #         points: 3
 #       masked_token_accuracy:
 #         defines: masked_token_accuracy
-#         kit_answer:
-#         - lessons.seq2seq.masked_accuracy
-#         - lessons.checks.lesson07.reference_masked_accuracy
 #         points: 2
 #       reverse_padded:
 #         defines: reverse_padded
-#         kit_answer:
-#         - lessons.checks.lesson07.reference_reverse_padded
 #         points: 2
 #     lesson: 07_bidirectional
 #     title: Bidirectional RNNs, and why they cannot be language models

@@ -79,28 +79,15 @@
 #     exercises:
 #       attention_weights:
 #         defines: attention_weights
-#         kit_answer:
-#         - lessons.seq2seq.AdditiveAttention
-#         - lessons.checks.lesson09.reference_attention
 #         points: 3
 #       beam_step:
 #         defines: beam_step
-#         kit_answer:
-#         - lessons.seq2seq.beam_search
-#         - lessons.checks.lesson09.reference_beam_step
-#         - lessons.checks.lesson09.library_rule
 #         points: 3
 #       masked_loss:
 #         defines: masked_cross_entropy
-#         kit_answer:
-#         - lessons.seq2seq.masked_loss
-#         - lessons.checks.lesson09.reference_masked_loss
 #         points: 2
 #       teacher_forcing:
 #         defines: shift_right
-#         kit_answer:
-#         - lessons.seq2seq.teacher_forcing_pairs
-#         - lessons.checks.lesson09.reference_shift_right
 #         points: 2
 #     lesson: 09_seq2seq
 #     title: Encoder-decoder models and attention

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from class_builder import KIT_ENCODE, LESSON, REPO, read, with_bug, with_cell
 
+from instructor import build as B
 from instructor import cli
 
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
@@ -64,7 +65,7 @@ RESULTS_SCHEMA = {
 }
 # A notebook that prints the hidden tests it runs beside, then kills its own kernel.
 LEAK = """
-import os, instructor.grading.lesson00 as hidden
+import os, lessons.checks.lesson00 as hidden
 print(open(hidden.__file__).read(), flush=True)
 os.abort()
 """
@@ -132,11 +133,14 @@ def test_the_zip_has_gradescopes_two_scripts_at_its_root_and_one_solution(autogr
         setup = archive.read("setup.sh").decode()
         pins = archive.read("requirements.txt").decode().splitlines()
         config = json.loads(archive.read("autograder.json"))
+        checks = archive.read("kit/lessons/checks/lesson00.py").decode()
     assert {"setup.sh", "run_autograder", "requirements.txt", "autograder.json"} <= names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert {n for n in names if n.startswith("kit/solutions/")} == {f"kit/solutions/{LESSON}.py"}
     assert not any(n.startswith(("kit/tests/", "kit/notebooks/", "tests/")) for n in names)
-    assert "kit/lessons/__init__.py" in names and "kit/instructor/grading/lesson00.py" in names
+    assert "kit/lessons/__init__.py" in names and "kit/instructor/grading/cells.py" in names
+    # The grader's copy of the checks keeps the hidden tests, which the student release strips.
+    assert B.HIDDEN_BEGIN in checks and "def probe_char_vocab" in checks
     import lessons
 
     assert config["lesson"] == LESSON and config["kit_version"] == lessons.__version__
@@ -174,8 +178,10 @@ def test_the_hidden_tests_never_reach_what_students_see(runs):
     assert report["score"] == 0 and "crashed" in report["tests"][0]["output"]
     assert report["stdout_visibility"] == "hidden"
     text = json.dumps(report)
-    probes = (REPO / "instructor" / "grading" / "lesson00.py").read_text().splitlines()
-    shown = [line for line in probes if len(line.strip()) >= 8 and line.strip() in text]
+    checks = (REPO / "lessons" / "checks" / "lesson00.py").read_text()
+    probes = B.region_lines(checks, B.HIDDEN_BEGIN, B.HIDDEN_END)
+    assert len(probes) > 20
+    shown = [line for line in probes if len(line) >= 8 and line in text]
     assert shown == []
     assert "a line of the hidden tests or the solution: not shown" in report["output"]
 

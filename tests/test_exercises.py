@@ -76,21 +76,16 @@ TOOLING = ["instructor", "lessons/checks"]  # the course's code, not the kit's
 
 
 def _places(lesson):
-    """The files of the course's code that may name an exercise of `lesson`.
+    """The files of the course's code that may name an exercise of `lesson`: its spec.
 
     Besides its source (the header, the exercise cell and the call of its check)
-    and the student twin built from it: the check the notebook calls, the hidden
-    probe, and the kit answers the build copies from the header. Tests are not
-    counted: a test of a wrong answer names the exercise it is about, and a new
-    exercise needs none. A kit function of the same name (`lessons.text.sample`)
-    is no mention of the exercise.
+    and the student twin built from it, an exercise is named in one file, the
+    lesson's spec `lessons/checks/lessonNN.py`: its check, its kit answers and
+    its hidden probe. Tests are not counted: a test of a wrong answer names the
+    exercise it is about, and a new exercise needs none. A kit function of the
+    same name (`lessons.text.sample`) is no mention of the exercise.
     """
-    number = lesson.stem[:2]
-    return {
-        "lessons/checks/kit_answers.json",
-        f"lessons/checks/lesson{number}.py",
-        f"instructor/grading/lesson{number}.py",
-    }
+    return {f"lessons/checks/lesson{lesson.stem[:2]}.py"}
 
 
 @functools.cache

@@ -443,9 +443,9 @@ def test_every_declared_exercise_has_a_probe(source):
     declared = jupytext.read(source).metadata["rnn_lessons"]["exercises"]
     lesson = load_lesson(source)
     assert not isinstance(lesson, str), (
-        f"{source.name}: {lesson}. Write instructor/grading/lesson{source.stem[:2]}.py with a "
-        "probe_<exercise>(defined, seed) for every exercise in the header, following the "
-        "protocol in instructor/grading/__init__.py."
+        f"{source.name}: {lesson}. In lessons/checks/lesson{source.stem[:2]}.py's HIDDEN TESTS "
+        "region, write a probe_<exercise>(defined, seed) for every exercise in the header, "
+        "following the protocol in instructor/grading/__init__.py."
     )
     assert set(lesson.exercises) == set(declared)
 

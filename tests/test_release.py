@@ -83,8 +83,11 @@ def test_the_release_holds_the_student_course_and_nothing_else(released_files):
     own = {"README.md", "pyproject.toml", ".gitignore", ".release-manifest.json"}
     licences = {p.name for p in REPO.glob("LICEN[CS]E*")} | {p.name for p in REPO.glob("COPYING*")}
     assert set(released_files) == set(package) | set(data) | notebooks | own | licences
-    # The package and the data exactly as here (lessons/checks/ and the data licences too).
-    assert all(released_files[path] == content for path, content in {**package, **data}.items())
+    # The package and the data exactly as here (lessons/checks/ and the data licences too),
+    # but for the grader's probes (below).
+    here = {**package, **data}
+    unchanged = [path for path in here if B.HIDDEN_BEGIN.encode() not in here[path]]
+    assert all(released_files[path] == here[path] for path in unchanged)
     assert "lessons/checks/lesson00.py" in released_files and "data/README.md" in released_files
     assert any(p.startswith("data/LICENSE-") for p in released_files)
     # The student notebooks are the build's twins, byte for byte (the build's default tag).
@@ -96,6 +99,37 @@ def test_the_release_holds_the_student_course_and_nothing_else(released_files):
         if path.endswith(".py"):
             text = content.decode()
             assert "import instructor" not in text and "from instructor" not in text, path
+
+
+def test_the_checks_reach_students_without_the_hidden_tests(released, released_files):
+    specs = sorted(p for p in released_files if re.fullmatch(r"lessons/checks/lesson\d\d\.py", p))
+    assert len(specs) == len(STEMS)
+    for path in specs:
+        here = (REPO / path).read_text()
+        probes = B.region_lines(here, B.HIDDEN_BEGIN, B.HIDDEN_END)
+        assert any(line.startswith(("def probe_", "probe_")) for line in probes), path
+        shipped = released_files[path].decode()
+        assert B.HIDDEN_BEGIN not in shipped and B.HIDDEN_END not in shipped, path
+        probe_lines = {line for line in probes if line.startswith(("def probe_", "probe_"))}
+        assert not probe_lines & {line.strip() for line in shipped.splitlines()}, path
+        # Everything outside the region ships unchanged.
+        assert shipped == B.strip_hidden(here) and shipped.strip() in here, path
+    # The released checks import without the instructor's tools, with every check and no probe.
+    script = (
+        "import importlib, sys; sys.modules['instructor'] = None\n"
+        f"for n in range({len(STEMS)}):\n"
+        "    m = importlib.import_module(f'lessons.checks.lesson{n:02d}')\n"
+        "    names = [k for k in vars(m) if k.startswith(('probe_', 'compare_'))]\n"
+        "    assert not names and any(k.startswith('check_') for k in vars(m)), (n, names)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=released,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(released)},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
 
 
 def solution_secrets():

@@ -9,14 +9,21 @@ its own process. So points come from behaviour on fresh inputs, and a
 submission that patches NumPy, Keras or `lessons.checks` only changes its own
 outputs.
 
-Writing the probes of lesson NN (`instructor/grading/lessonNN.py`)
-------------------------------------------------------------------
-Each exercise is declared once, in the header of `solutions/NN_topic.py`
-(`rnn_lessons.exercises`): its points, what the student defines (`defines`),
-the kit answers it must not use (`kit_answer`); the cells it needs from the
-rest of the notebook are tagged there (`rnn_lessons={"context": true}`: the
-imports, helpers such as lesson 07's `run_rnn`). For every exercise `name`
-the lesson's module here holds its cases, drawn from a seed::
+Writing the probes of lesson NN (in `lessons/checks/lessonNN.py`)
+-----------------------------------------------------------------
+An exercise lives in two files. Its lesson's source, `solutions/NN_topic.py`,
+holds its cell, the call of its check and, in the header
+(`rnn_lessons.exercises`), its points and what the student defines
+(`defines`); the cells it needs from the rest of the notebook are tagged there
+(`rnn_lessons={"context": true}`: the imports, helpers such as lesson 07's
+`run_rnn`). The lesson's spec, `lessons/checks/lessonNN.py`, holds the rest:
+the kit answers it must not use (`KIT_ANSWERS`), the students' check
+(`check_name`), and, between the lines `# BEGIN HIDDEN TESTS` and
+`# END HIDDEN TESTS` at the end of the module, its probe and comparison. The
+student release leaves that region out (`rnn-lessons release`), so students
+get the checks but not the hidden tests. What the probes of several lessons
+share stays here (`cells.py` runs a student's cell). For every exercise `name`
+the region holds its cases, drawn from a seed::
 
     def probe_name(defined, seed):
         rng = np.random.default_rng(seed)
@@ -102,7 +109,7 @@ def run_probe(probes, exercise, defines, namespace, seed):
     """`probes.probe_<exercise>` run on what the exercise `defines`, looked up in `namespace`.
 
     Args:
-        probes: the lesson's module of probes (`instructor.grading.lessonNN`).
+        probes: the lesson's spec, `lessons.checks.lessonNN` (its HIDDEN TESTS region).
         exercise: the exercise's name in the lesson's header.
         defines: the header's `defines`: a name, or a list of names.
         namespace: the notebook's global namespace after its cells ran.

@@ -13,8 +13,8 @@ decides the points in its own process.
 
 The same program computes the reference, on the solution's exercise cells.
 
-While an exercise's probe runs, the kit's own answers to it (`kit_answer:` in
-the lesson's header) are tripwires (`lessons.checks.tripwire`): the results
+While an exercise's probe runs, the kit's own answers to it (`KIT_ANSWERS` in
+the lesson's checks module) are tripwires (`lessons.checks.tripwire`): the results
 name each one the student's code called, subclassed or wrapped, and an audit
 hook stops the notebook's code from removing the profile hook that watches.
 """
@@ -153,7 +153,7 @@ def run_probes(lesson, exercises, namespace, seed, kit_answers=None, before=None
     fingerprint taken before the notebook ran; if its code changed, every
     exercise with kit answers counts as using them.
     """
-    module = importlib.import_module(f"instructor.grading.lesson{lesson[:2]}")
+    module = importlib.import_module(f"lessons.checks.lesson{lesson[:2]}")  # its probes
     results, used = {}, {}
     tampered = before is not None and _watch_fingerprint() != before
     for exercise, defines in exercises.items():

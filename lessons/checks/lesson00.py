@@ -12,6 +12,25 @@ import numpy as np
 from lessons.checks import CheckFailed, all_passed, expect, expect_items, passed, run_student_code
 from lessons.checks.engine import index_mismatches, short_repr
 
+# The kit's own answers to each exercise, which a student's code must not hand in
+# (lessons.checks.tripwire watches them while a check or the grader's probe runs).
+KIT_ANSWERS = {
+    "char_vocab": [
+        "lessons.text.CharVocab",
+        "lessons.text.Vocab",
+        "lessons.checks.lesson00.reference_vocab",
+    ],
+    "encode_name": [
+        "lessons.text.Vocab",
+        "lessons.checks.lesson00.reference_encode",
+    ],
+    "pad_and_mask": [
+        "lessons.text.pad_sequences",
+        "lessons.seq2seq.pad_batch",
+        "lessons.checks.lesson00.reference_pad_and_mask",
+    ],
+}
+
 # The vocabulary layout the lesson fixes: three special tokens first, then characters.
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<eos>")
 PAD, UNK, EOS = 0, 1, 2
@@ -322,3 +341,94 @@ def _check_mask(call, pad_value, mask, expected_padded, expected_mask):
 from lessons.checks.tripwire import guard_checks  # noqa: E402
 
 guard_checks(globals())
+
+
+# BEGIN HIDDEN TESTS
+# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
+# leaves this region out of what students get.
+#
+# The probes of lesson 00 (sequences): the character vocabulary, encoding, padding and masks.
+#
+# Inputs are drawn from the seed: names made of random letters (some outside
+# A-Z), vocabularies in another order than sorted, batches of sequences with an
+# empty one, a real element equal to the pad value, and an empty batch.
+
+LETTERS = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") + list("ëçø-' ")
+
+
+def _names(rng, count, longest=9):
+    lengths = rng.integers(0, longest + 1, size=count)
+    return ["".join(rng.choice(LETTERS, size=n)) for n in lengths]
+
+
+def _vocab_result(result):
+    """(char_to_index, index_to_char) made comparable: a pair of a dict and a list."""
+    char_to_index, index_to_char = result  # a pair, as a tuple or a list
+    return {"char_to_index": dict(char_to_index), "index_to_char": list(index_to_char)}
+
+
+def probe_char_vocab(build_char_vocab, seed):
+    rng = np.random.default_rng(seed)
+    cases = {
+        "a few random names": _names(rng, 4),
+        "many names sharing letters": _names(rng, 30, longest=5),
+        "names with repeated letters": ["".join(rng.choice(list("aAb"), size=6)) for _ in "123"],
+        "an empty name list": [],
+    }
+    results = {}
+    for description, names in cases.items():
+        given = list(names)
+        results[description] = _vocab_result(build_char_vocab(given))
+        results[description]["names unchanged"] = given == names
+    return {"vocab": results}
+
+
+def probe_encode_name(encode_name, seed):
+    rng = np.random.default_rng(seed)
+    known = sorted(set(rng.choice(LETTERS[:52], size=20)))
+    rng.shuffle(known)  # indices come from the dict, not from sorted order
+    vocab = {"<pad>": 0, "<unk>": 1, "<eos>": 2} | {c: 3 + i for i, c in enumerate(known)}
+    names = {
+        "a name of known letters": "".join(rng.choice(known, size=6)),
+        "a name with unseen letters": "".join(rng.choice(LETTERS, size=8)),
+        "a one-letter name": str(rng.choice(known)),
+        "the empty name": "",
+    }
+    results = {}
+    for description, name in names.items():
+        given = dict(vocab)
+        indices = encode_name(name, given)
+        results[description] = {
+            "indices": [int(i) for i in np.asarray(indices).ravel()]
+            if np.asarray(indices).dtype.kind in "iu"
+            else indices,
+            "vocabulary unchanged": given == vocab,
+        }
+    return {"encoding": results}
+
+
+def probe_pad_and_mask(pad_and_mask, seed):
+    rng = np.random.default_rng(seed)
+
+    def batch(lengths, low=0):
+        return [rng.integers(low, 20, size=n).tolist() for n in lengths]
+
+    pad = int(rng.integers(-3, 0))
+    cases = {
+        "random lengths, default pad_value": (batch(rng.integers(1, 8, size=5)), None),
+        f"pad_value={pad}": (batch(rng.integers(1, 6, size=3)), pad),
+        "NumPy arrays as sequences": ([np.array(s) for s in batch([3, 1, 4])], None),
+        "a real element equal to pad_value": ([[0, 5, 0], [0]], 0),
+        "an empty sequence in the batch": (batch([0, 2, 1]), None),
+        "equal lengths": (batch([3, 3]), None),
+        "an empty batch": ([], None),
+    }
+    results = {}
+    for description, (sequences, pad_value) in cases.items():
+        args = (sequences,) if pad_value is None else (sequences, pad_value)
+        padded, mask = pad_and_mask(*args)
+        results[description] = {"padded": np.asarray(padded), "mask": np.asarray(mask)}
+    return {"padding": results}
+
+
+# END HIDDEN TESTS

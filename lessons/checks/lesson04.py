@@ -50,6 +50,20 @@ from lessons.checks.engine import (
     short,
 )
 
+# The kit's own answers to each exercise, which a student's code must not hand in
+# (lessons.checks.tripwire watches them while a check or the grader's probe runs).
+KIT_ANSWERS = {
+    "gru_call": [
+        "lessons.GRUCell",
+        "lessons.checks.lesson04.reference_gru_step",
+        "lessons.checks.lesson04.reference_sequence",
+    ],
+    "simplified_gru_call": [
+        "lessons.checks.lesson04.reference_simplified_step",
+        "lessons.checks.lesson04.reference_sequence",
+    ],
+}
+
 ATOL = 1e-5  # float32 arithmetic in the student's cell
 # The end of the message when Keras' traced run of the cell crashes.
 ADVICE = (
@@ -716,3 +730,54 @@ def check_gru_call(cell_class):
 from lessons.checks.tripwire import guard_checks  # noqa: E402
 
 guard_checks(globals())
+
+
+# BEGIN HIDDEN TESTS
+# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
+# leaves this region out of what students get.
+#
+# The probes of lesson 04 (the GRU): the simplified GRU's step and the full GRU's step.
+#
+# Each student cell gets weights drawn from the seed, scaled so that every gate
+# is neither shut nor wide open, and runs one step and a masked sequence inside
+# `keras.layers.RNN`, compiled in a `keras.Model` (a `call` written with NumPy
+# fails there, as in the students' check). A third case forces the update gate
+# open (Γ_u = 1, or Z_t = 0), which separates a swapped gate from a wrong candidate.
+
+from instructor.grading import within  # noqa: E402
+from instructor.grading.cells import cell_probe  # noqa: E402
+
+
+def _named(results):
+    out, new_states, sequence, _ = results
+    return {
+        "one step: the output": out,
+        "one step: the new state": new_states[0],
+        "a masked sequence in keras.layers.RNN": sequence,
+    }
+
+
+probe_simplified_gru_call = cell_probe(
+    "uc",
+    1,
+    _named,
+    {"the update gate forced open (Γ_u = 1)": ("u", 1)},
+    exercise="simplified_gru_call",
+)
+probe_gru_call = cell_probe(
+    "zrh",
+    1,
+    _named,
+    {
+        "the update gate forced to take the candidate (Z_t = 0)": ("z", 0),
+        "the reset gate forced open (R_t = 1)": ("r", 1),
+    },
+    exercise="gru_call",
+)
+
+
+compare_simplified_gru_call = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
+
+
+compare_gru_call = within(rtol=1e-4, atol=1e-5)
+# END HIDDEN TESTS

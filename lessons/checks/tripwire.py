@@ -2,9 +2,8 @@
 
 The kit holds a working answer to most exercises (`lessons.GRUCell` is lesson
 04's GRU cell, `lessons.seq2seq.masked_loss` is lesson 09's masked loss),
-and the checks hold NumPy references for all of them. Each exercise declares
-those objects next to its points, in its lesson's header (`kit_answer:`);
-`rnn-lessons build` copies the declarations into `kit_answers.json` here.
+and the checks hold NumPy references for all of them. Each lesson's checks
+module declares those objects per exercise, in its `KIT_ANSWERS` table.
 
 While a check (or the grader's hidden test) runs an exercise, a `Tripwire`
 watches for three ways of handing in the kit's answer:
@@ -25,7 +24,6 @@ grader adds an audit hook so that the student's code cannot remove it).
 
 import functools
 import inspect
-import json
 import os
 import sys
 import sysconfig
@@ -35,7 +33,6 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[1]  # the package `lessons`
 CHECKS = KIT / "checks"
-DECLARATIONS = Path(__file__).with_name("kit_answers.json")
 # Folders whose code may call the kit's answers: the checks (the kit's own test suite adds
 # its folder, where wrong answers are built from the references).
 AUTHORITY = [CHECKS]
@@ -237,14 +234,6 @@ def fingerprint():
     return found
 
 
-def declarations():
-    """{lesson number "04": {exercise: [dotted names]}} from kit_answers.json ({} if absent)."""
-    try:
-        return json.loads(DECLARATIONS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def guard_checks(namespace):
     """Wrap every `check_<exercise>` of a checks module `namespace` (its globals()).
 
@@ -253,8 +242,7 @@ def guard_checks(namespace):
     """
     from lessons.checks import CheckFailed
 
-    lesson = namespace["__name__"].rsplit(".", 1)[-1].removeprefix("lesson")
-    declared = declarations().get(lesson, {})
+    declared = namespace.get("KIT_ANSWERS", {})
     for name, check in list(namespace.items()):
         exercise = name.removeprefix("check_")
         if name.startswith("check_") and callable(check) and declared.get(exercise):
