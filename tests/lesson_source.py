@@ -162,8 +162,8 @@ def catches(check, mistakes=None, prepare=None):
     """A test that `check` fails every wrong answer marked `caught_by(check, ...)`, naming it.
 
     The test runs once per wrong answer, in the order they were marked. `mistakes`, a
-    {wrong answer: words} table, replaces the marks for answers that cannot carry one
-    (the source of a function, as a string); `prepare` makes what the check is given
+    {wrong answer: words} table, replaces the marks where the answers are source strings
+    that read best side by side (lesson 07); `prepare` makes what the check is given
     from a wrong answer (default: the answer itself).
     """
     if mistakes is None:
