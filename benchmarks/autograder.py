@@ -28,9 +28,9 @@ def main():
     parser.add_argument("--lesson", default="04_gru")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     tool = str(Path(sys.executable).with_name("rnn-lessons"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="autograder-bench-", ignore_cleanup_errors=True) as tmp:
+        folder = Path(tmp)
         archive = folder / "autograder.zip"
         made = subprocess.run([tool, "autograder", args.lesson, str(archive), "--root", str(REPO)])
         assert made.returncode == 0
@@ -50,8 +50,6 @@ def main():
             report = json.loads((root / "results" / "results.json").read_text())
             print(f"run {run + 1}: {times[-1]:.1f} s, score {report['score']:g}")
         print(f"median of {args.runs}: {statistics.median(times):.1f} s per submission")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

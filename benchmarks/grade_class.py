@@ -13,7 +13,6 @@ then merged, and the merged grades.csv is compared with one run's (same seed).
 
 import argparse
 import copy
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,6 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--shards", type=int, default=0, help="also grade in N shards, merged")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="grade-class-"))
     tool = str(Path(sys.executable).with_name("rnn-lessons"))
     seed = ["--seed", "1"] if args.shards else []
 
@@ -62,7 +60,8 @@ def main():
             print(done.stderr[-2000:])
         return done, time.monotonic() - started
 
-    try:
+    with tempfile.TemporaryDirectory(prefix="grade-class-", ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp)
         make_class(root / "submissions", args.lesson, args.students)
         grade = ["grade", str(root / "submissions"), "--jobs", str(args.jobs), *seed]
         done, seconds = run([*grade, "--out", str(root / "out")])
@@ -84,8 +83,6 @@ def main():
             ).read_bytes()
             print(f"merge: {seconds:.0f} s; shards + merge: {total:.0f} s in all")
             print(f"merged grades.csv {'equals' if same else 'DIFFERS FROM'} the one run's")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

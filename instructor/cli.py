@@ -1,6 +1,11 @@
-"""The `rnn-lessons` command line: the instructor's tools (and the ladder demo)."""
+"""The `rnn-lessons` command line: the instructor's tools (and the ladder demo).
+
+Each command is a function `_<command>(args)`; its docstring is its help: the first line
+in the list of commands, the rest the description its --help prints.
+"""
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 
@@ -15,27 +20,32 @@ def _ladder(args):
     return main_from_args(parser.parse_args(args.ladder_args))
 
 
-def _on_project(command, root, action, errors=()):
-    """`action(project)` for the project at `root` (default: found from the cwd).
+def _on_project(args, action, errors=()):
+    """`action(project)` for the project at `args.root` (default: found from the cwd).
 
     A `BuildError`, or one of `errors`, is printed as `rnn-lessons <command>: ...`; exit 2.
     """
     from instructor.build import BuildError, Project, find_project
 
     try:
-        project = Project(root.resolve()) if root else find_project()
+        project = Project(args.root.resolve()) if args.root else find_project()
         return action(project)
     except (BuildError, *errors) as error:
-        print(f"rnn-lessons {command}: {error}", file=sys.stderr)
+        print(f"rnn-lessons {args.command}: {error}", file=sys.stderr)
         return 2
 
 
 def _build(args):
+    """write the student notebooks (and paired solution .ipynb) from solutions/NN_topic.py
+
+    From each lesson source solutions/NN_topic.py, bring solutions/NN_topic.ipynb and the
+    student twin notebooks/NN_topic.ipynb (+ .py) up to date. Never overwrites a file
+    changed since the build wrote it unless --force.
+    """
     from instructor.build import build
 
     return _on_project(
-        "build",
-        args.root,
+        args,
         lambda project: build(
             project, check=args.check, force=args.force, run=args.execute, only=args.lessons
         ),
@@ -43,11 +53,18 @@ def _build(args):
 
 
 def _grade(args):
+    """grade a folder of student notebooks offline, each in its own sandboxed process
+
+    Grade SUBMISSIONS_DIR/<student>/<lesson>.ipynb with the grader's hidden tests, each
+    notebook in a fresh sandboxed process; write OUT_DIR/grades.csv and one feedback file
+    per submission under OUT_DIR/feedback/. See README, 'For instructors'. `rnn-lessons
+    grade merge SHARD_OUT_DIR... --out OUT_DIR` merges the shards of --shard (a folder of
+    submissions named merge: write ./merge).
+    """
     from instructor.grade import GradeError, grade
 
     return _on_project(
-        "grade",
-        args.root,
+        args,
         lambda project: grade(
             args.submissions,
             args.out,
@@ -79,45 +96,61 @@ def _merge(argv):
     parser.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT_DIR")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
     _add_root(parser)
+    parser.set_defaults(command="grade merge")
     args = parser.parse_args(argv)
     return _on_project(
-        "grade merge",
-        args.root,
+        args,
         lambda project: merge(args.shards, args.out, project=project),
         (GradeError, ValueError),
     )
 
 
 def _release(args):
+    """write the student course (notebooks, package, data) as a repository of its own
+
+    Write OUT_DIR as the student repository: the student notebooks, the package lessons,
+    data/, a README and a pyproject.toml; never solutions/, instructor/ or tests/, and
+    nothing holding a solution line. Its badges and Colab set-up cells point at
+    [tool.rnn-lessons] student-repository (pyproject.toml) at the tag.
+    """
     from instructor.release import ReleaseError, release
 
     return _on_project(
-        "release",
-        args.root,
+        args,
         lambda project: release(project, args.out_dir, tag=args.tag, check=args.check),
         (ReleaseError, ValueError),
     )
 
 
 def _site(args):
+    """build the course as a static HTML site (the executed lessons, as students get them)
+
+    Build OUT_DIR as a static site: a page per lesson from its executed solution, every
+    exercise cell shown as the student notebook has it (no solution code, its outputs
+    dropped), a home page, search and MathJax served from the site. Nothing runs and
+    nothing is downloaded. A site built there before is replaced.
+    """
     from instructor.release import ReleaseError
     from instructor.site import SiteError, site
 
     return _on_project(
-        "site",
-        args.root,
-        lambda project: site(project, args.out_dir),
-        (ReleaseError, SiteError, ValueError),
+        args, lambda project: site(project, args.out_dir), (ReleaseError, SiteError, ValueError)
     )
 
 
 def _autograder(args):
+    """write a lesson's Gradescope autograder (a zip to upload)
+
+    Write OUT_ZIP, the autograder of LESSON in Gradescope's format: setup.sh installs this
+    kit at this version with its pinned dependencies; run_autograder grades the uploaded
+    notebook as `rnn-lessons grade` does (sandbox, hidden tests, feedback) and writes
+    results.json, one test per exercise.
+    """
     from instructor.autograder import write_zip
     from instructor.grade import GradeError
 
     return _on_project(
-        "autograder",
-        args.root,
+        args,
         lambda project: write_zip(
             project,
             args.lesson,
@@ -129,6 +162,14 @@ def _autograder(args):
         ),
         (GradeError, ValueError),
     )
+
+
+def _add_command(commands, run):
+    """The subcommand that `run` (`_<command>`) runs, with its docstring as its help."""
+    summary, _, description = inspect.getdoc(run).partition("\n\n")
+    parser = commands.add_parser(run.__name__[1:], help=summary, description=description)
+    parser.set_defaults(func=run)
+    return parser
 
 
 def _add_root(parser):
@@ -160,15 +201,7 @@ def build_parser():
     ladder.add_argument("ladder_args", nargs=argparse.REMAINDER)
     ladder.set_defaults(func=_ladder)
 
-    build = commands.add_parser(
-        "build",
-        help="write the student notebooks (and paired solution .ipynb) from solutions/NN_topic.py",
-        description=(
-            "From each lesson source solutions/NN_topic.py, bring solutions/NN_topic.ipynb and the "
-            "student twin notebooks/NN_topic.ipynb (+ .py) up to date. Never overwrites a file "
-            "changed since the build wrote it unless --force."
-        ),
-    )
+    build = _add_command(commands, _build)
     build.add_argument("lessons", nargs="*", help="lesson names (e.g. 00_sequences); default all")
     build.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 naming out-of-date files"
@@ -184,19 +217,8 @@ def build_parser():
         help="also run these solutions (or 'all') with nbclient and store their outputs",
     )
     _add_root(build)
-    build.set_defaults(func=_build)
 
-    grade = commands.add_parser(
-        "grade",
-        help="grade a folder of student notebooks offline, each in its own sandboxed process",
-        description=(
-            "Grade SUBMISSIONS_DIR/<student>/<lesson>.ipynb with the grader's hidden tests, each "
-            "notebook in a fresh sandboxed process; write OUT_DIR/grades.csv and one feedback "
-            "file per submission under OUT_DIR/feedback/. See README, 'For instructors'. "
-            "`rnn-lessons grade merge SHARD_OUT_DIR... --out OUT_DIR` merges the shards of "
-            "--shard (a folder of submissions named merge: write ./merge)."
-        ),
-    )
+    grade = _add_command(commands, _grade)
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
     grade.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
@@ -222,18 +244,8 @@ def build_parser():
         help="the class's seed for the hidden inputs (default: fresh); --shard needs it",
     )
     _add_root(grade)
-    grade.set_defaults(func=_grade)
 
-    autograder = commands.add_parser(
-        "autograder",
-        help="write a lesson's Gradescope autograder (a zip to upload)",
-        description=(
-            "Write OUT_ZIP, the autograder of LESSON in Gradescope's format: setup.sh installs "
-            "this kit at this version with its pinned dependencies; run_autograder grades the "
-            "uploaded notebook as `rnn-lessons grade` does (sandbox, hidden tests, feedback) "
-            "and writes results.json, one test per exercise."
-        ),
-    )
+    autograder = _add_command(commands, _autograder)
     autograder.add_argument("lesson", metavar="LESSON", help="e.g. 04_gru")
     autograder.add_argument("out_zip", type=Path, metavar="OUT_ZIP")
     _add_limits(autograder)
@@ -245,18 +257,8 @@ def build_parser():
     )
     autograder.add_argument("--force", action="store_true", help="replace OUT_ZIP if it exists")
     _add_root(autograder)
-    autograder.set_defaults(func=_autograder)
 
-    release = commands.add_parser(
-        "release",
-        help="write the student course (notebooks, package, data) as a repository of its own",
-        description=(
-            "Write OUT_DIR as the student repository: the student notebooks, the package "
-            "lessons, data/, a README and a pyproject.toml; never solutions/, instructor/ or "
-            "tests/, and nothing holding a solution line. Its badges and Colab set-up cells "
-            "point at [tool.rnn-lessons] student-repository (pyproject.toml) at the tag."
-        ),
-    )
+    release = _add_command(commands, _release)
     release.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     release.add_argument(
         "--tag", help="the git tag the release is pushed as (default: v + [project] version)"
@@ -267,21 +269,10 @@ def build_parser():
         help="write nothing; exit 1 naming each file missing, stale or extra in OUT_DIR",
     )
     _add_root(release)
-    release.set_defaults(func=_release)
 
-    site = commands.add_parser(
-        "site",
-        help="build the course as a static HTML site (the executed lessons, as students get them)",
-        description=(
-            "Build OUT_DIR as a static site: a page per lesson from its executed solution, "
-            "every exercise cell shown as the student notebook has it (no solution code, its "
-            "outputs dropped), a home page, search and MathJax served from the site. Nothing "
-            "runs and nothing is downloaded. A site built there before is replaced."
-        ),
-    )
+    site = _add_command(commands, _site)
     site.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     _add_root(site)
-    site.set_defaults(func=_site)
     return parser
 
 

@@ -136,12 +136,41 @@ def assert_caught(check, function, words):
         assert word in str(failure.value), str(failure.value)
 
 
-def catches(check, mistakes, prepare=None):
-    """A test that `check` fails every wrong answer in `mistakes`, naming the mistake.
+# A check's catalogue of wrong answers: {check: {wrong answer: the words its message must hold}}.
+_MISTAKES = {}
+_TESTED = set()
 
-    `mistakes` maps each wrong answer to the words (or the one word) its message must
-    hold; `prepare` makes what the check is given from a wrong answer (default: itself).
+
+def caught_by(check, words):
+    """Mark a wrong answer: `check` must fail it with a message holding `words`.
+
+    `words` is one word (a string) or a list of them. Put it above the wrong answer's
+    `def`, or call it on a wrong answer that is not one: `caught_by(check, words)(answer)`.
+    The answer is returned unchanged.
     """
+
+    def mark(wrong):
+        if check in _TESTED:
+            raise RuntimeError(f"mark the wrong answers of {check.__name__} before its test")
+        _MISTAKES.setdefault(check, {})[wrong] = words
+        return wrong
+
+    return mark
+
+
+def catches(check, mistakes=None, prepare=None):
+    """A test that `check` fails every wrong answer marked `caught_by(check, ...)`, naming it.
+
+    The test runs once per wrong answer, in the order they were marked. `mistakes`, a
+    {wrong answer: words} table, replaces the marks where the answers are source strings
+    that read best side by side (lesson 07); `prepare` makes what the check is given
+    from a wrong answer (default: the answer itself).
+    """
+    if mistakes is None:
+        mistakes = _MISTAKES.get(check)
+        _TESTED.add(check)
+    if not mistakes:
+        raise RuntimeError(f"no wrong answer is marked caught_by({check.__name__}, ...)")
 
     @pytest.mark.parametrize("wrong, words", list(mistakes.items()))
     def test(wrong, words):

@@ -17,6 +17,7 @@ import lesson_source
 import numpy as np
 import pytest
 from keras import ops
+from lesson_source import caught_by
 
 from lessons import datasets
 from lessons.checks import lesson01 as checks
@@ -32,51 +33,64 @@ def cell_with_call(call):
     return lesson_source.cell_with_call(LESSON, "rnn_cell_call", call)
 
 
+@caught_by(checks.check_rnn_cell_call, ["bias", "self.b_h"])
 def call_without_bias(self, inputs, states):
     H = ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh))
     return H, [H]
 
 
+@caught_by(checks.check_rnn_cell_call, ["apply tanh", "ops.tanh"])
 def call_without_tanh(self, inputs, states):
     H = ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h
     return H, [H]
 
 
+@caught_by(checks.check_rnn_cell_call, ["ReLU of the right sum", "tanh"])
 def call_with_relu(self, inputs, states):
     H = ops.relu(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h)
     return H, [H]
 
 
+@caught_by(checks.check_rnn_cell_call, ["transposed"])
 def call_with_transposed_W_hh(self, inputs, states):
     recurrent = ops.matmul(states[0], ops.transpose(self.W_hh))
     H = ops.tanh(ops.matmul(inputs, self.W_xh) + recurrent + self.b_h)
     return H, [H]
 
 
+@caught_by(checks.check_rnn_cell_call, ["recurrent term is missing"])
 def call_without_recurrence(self, inputs, states):
     H = ops.tanh(ops.matmul(inputs, self.W_xh) + self.b_h)
     return H, [H]
 
 
+@caught_by(checks.check_rnn_cell_call, ["input term X_t W_xh is missing"])
 def call_without_input(self, inputs, states):
     H = ops.tanh(ops.matmul(states[0], self.W_hh) + self.b_h)
     return H, [H]
 
 
+@caught_by(checks.check_rnn_cell_call, ["pair", "(H_t, [H_t])"])
 def call_returning_only_H(self, inputs, states):
     return ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h)
 
 
+@caught_by(checks.check_rnn_cell_call, ["new state should be H_t"])
 def call_returning_old_state(self, inputs, states):
     H = ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states[0], self.W_hh) + self.b_h)
     return H, [states[0]]
 
 
+@caught_by(checks.check_rnn_cell_call, ["states[0]"])
 def call_with_states_not_indexed(self, inputs, states):
     H = ops.tanh(ops.matmul(inputs, self.W_xh) + ops.matmul(states, self.W_hh) + self.b_h)
     return H, [H]
 
 
+@caught_by(
+    checks.check_rnn_cell_call,
+    ["`StudentCell.call` (exercise rnn_cell_call) uses NumPy", "keras.ops"],
+)
 def call_with_numpy(self, inputs, states):
     W_xh, W_hh, b_h = (np.asarray(w) for w in (self.W_xh, self.W_hh, self.b_h))
     H = np.tanh(np.asarray(inputs) @ W_xh + np.asarray(states[0]) @ W_hh + b_h)
@@ -84,20 +98,7 @@ def call_with_numpy(self, inputs, states):
 
 
 test_wrong_cell_is_caught = lesson_source.catches(
-    checks.check_rnn_cell_call,
-    {
-        call_without_bias: ["bias", "self.b_h"],
-        call_without_tanh: ["apply tanh", "ops.tanh"],
-        call_with_relu: ["ReLU of the right sum", "tanh"],
-        call_with_transposed_W_hh: ["transposed"],
-        call_without_recurrence: ["recurrent term is missing"],
-        call_without_input: ["input term X_t W_xh is missing"],
-        call_returning_only_H: ["pair", "(H_t, [H_t])"],
-        call_returning_old_state: ["new state should be H_t"],
-        call_with_states_not_indexed: ["states[0]"],
-        call_with_numpy: ["`StudentCell.call` (exercise rnn_cell_call) uses NumPy", "keras.ops"],
-    },
-    prepare=cell_with_call,
+    checks.check_rnn_cell_call, prepare=cell_with_call
 )
 
 
@@ -108,48 +109,44 @@ def test_cell_whose_build_was_changed_is_told_to_keep_it(solution):
 
 
 # --- wrong losses -----------------------------------------------------------------------
+@caught_by(checks.check_sequence_loss, ["mean over time", "sum"])
 def loss_mean_over_time(y_true, y_pred):
     y_pred = ops.clip(y_pred, 1e-7, 1.0)
     return ops.mean(-ops.sum(y_true * ops.log(y_pred), axis=-1), axis=-1)
 
 
+@caught_by(checks.check_sequence_loss, ["NaN", "clip"])
 def loss_without_clip(y_true, y_pred):
     return ops.sum(-ops.sum(y_true * ops.log(y_pred), axis=-1), axis=-1)
 
 
+@caught_by(checks.check_sequence_loss, ["one loss per step", "Sum the per-step losses over time"])
 def loss_per_step(y_true, y_pred):
     return -ops.sum(y_true * ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=-1)
 
 
+@caught_by(checks.check_sequence_loss, ["one loss per sequence", "not over the batch"])
 def loss_summed_over_batch(y_true, y_pred):
     return -ops.sum(y_true * ops.log(ops.clip(y_pred, 1e-7, 1.0)))
 
 
+@caught_by(checks.check_sequence_loss, ["all classes", "one-hot"])
 def loss_over_all_classes(y_true, y_pred):
     return -ops.sum(ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=(1, 2))
 
 
+@caught_by(checks.check_sequence_loss, ["wrong sign"])
 def loss_with_wrong_sign(y_true, y_pred):
     return ops.sum(y_true * ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=(1, 2))
 
 
+@caught_by(checks.check_sequence_loss, ["could not train", "keras.ops"])
 def loss_in_numpy(y_true, y_pred):
     y_pred = np.clip(np.asarray(y_pred), 1e-7, 1.0)
     return -(np.asarray(y_true) * np.log(y_pred)).sum(axis=(1, 2))
 
 
-test_wrong_loss_is_caught = lesson_source.catches(
-    checks.check_sequence_loss,
-    {
-        loss_mean_over_time: ["mean over time", "sum"],
-        loss_without_clip: ["NaN", "clip"],
-        loss_per_step: ["one loss per step", "Sum the per-step losses over time"],
-        loss_summed_over_batch: ["one loss per sequence", "not over the batch"],
-        loss_over_all_classes: ["all classes", "one-hot"],
-        loss_with_wrong_sign: ["wrong sign"],
-        loss_in_numpy: ["could not train", "keras.ops"],
-    },
-)
+test_wrong_loss_is_caught = lesson_source.catches(checks.check_sequence_loss)
 
 
 def test_references_agree_with_keras(rng):

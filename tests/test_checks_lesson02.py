@@ -8,6 +8,7 @@ that names the problem.
 import lesson_source
 import numpy as np
 import pytest
+from lesson_source import caught_by
 
 from lessons.checks import CheckFailed
 from lessons.checks import lesson02 as checks
@@ -23,64 +24,60 @@ def test_one_unwritten_function_of_two_is_named(solution):
 
 
 # --- backward_step ------------------------------------------------------------------------
+@caught_by(checks.check_backward_step, ["derivative of tanh is missing", "1 − s_t²"])
 def step_without_tanh_derivative(delta_t, s_t, s_prev, x_t, W):
     return np.outer(delta_t, x_t), np.outer(delta_t, s_prev), delta_t, W.T @ delta_t
 
 
+@caught_by(checks.check_backward_step, ["already tanh(z_t)"])
 def step_with_tanh_applied_again(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * (1 - np.tanh(s_t) ** 2)
     return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W.T @ dz
 
 
+@caught_by(checks.check_backward_step, ["W instead of Wᵀ"])
 def step_with_W_not_transposed(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * (1 - s_t**2)
     return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W @ dz
 
 
+@caught_by(checks.check_backward_step, ["PREVIOUS state", "np.outer(dz, s_prev)"])
 def step_with_s_t_in_dW(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * (1 - s_t**2)
     return np.outer(dz, x_t), np.outer(dz, s_t), dz, W.T @ dz
 
 
+@caught_by(checks.check_backward_step, ["dU_t should have shape (4, 3)", "transposed"])
 def step_with_transposed_dU(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * (1 - s_t**2)
     return np.outer(x_t, dz), np.outer(dz, s_prev), dz, W.T @ dz
 
 
+@caught_by(checks.check_backward_step, ["sigmoid"])
 def step_with_sigmoid_derivative(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * s_t * (1 - s_t)
     return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W.T @ dz
 
 
+@caught_by(checks.check_backward_step, ["four arrays"])
 def step_returning_three(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * (1 - s_t**2)
     return np.outer(dz, x_t), np.outer(dz, s_prev), W.T @ dz
 
 
+@caught_by(checks.check_backward_step, ["changed its argument `delta_t`"])
 def step_changing_delta_in_place(delta_t, s_t, s_prev, x_t, W):
     delta_t *= 1 - s_t**2
     return np.outer(delta_t, x_t), np.outer(delta_t, s_prev), delta_t, W.T @ delta_t
 
 
+@caught_by(checks.check_backward_step, ["delta_prev skips the tanh derivative"])
 def step_without_derivative_on_the_way_back(delta_t, s_t, s_prev, x_t, W):
     dz = delta_t * (1 - s_t**2)
     return np.outer(dz, x_t), np.outer(dz, s_prev), dz, W.T @ delta_t
 
 
-test_wrong_backward_step_is_caught = lesson_source.catches(
-    checks.check_backward_step,
-    {
-        step_without_tanh_derivative: ["derivative of tanh is missing", "1 − s_t²"],
-        step_with_tanh_applied_again: ["already tanh(z_t)"],
-        step_with_W_not_transposed: ["W instead of Wᵀ"],
-        step_with_s_t_in_dW: ["PREVIOUS state", "np.outer(dz, s_prev)"],
-        step_with_transposed_dU: ["dU_t should have shape (4, 3)", "transposed"],
-        step_with_sigmoid_derivative: ["sigmoid"],
-        step_returning_three: ["four arrays"],
-        step_changing_delta_in_place: ["changed its argument `delta_t`"],
-        step_without_derivative_on_the_way_back: ["delta_prev skips the tanh derivative"],
-    },
-)
+test_wrong_backward_step_is_caught = lesson_source.catches(checks.check_backward_step)
 
 
 def test_reference_backward_step_is_the_chain_rule():
@@ -108,15 +105,13 @@ def gradient_forward_difference(f, x, eps=1e-5):
 def _differences_in_place(f, x, eps, denominator, restore=True):
     """Central differences that move each x[i] in place, as students write them."""
     grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
+    for i, old in np.ndenumerate(x.copy()):
         x[i] = old + eps
         f_plus = f(x)
         x[i] = old - eps
-        f_minus = f(x)
+        grad[i] = (f_plus - f(x)) / denominator
         if restore:
             x[i] = old
-        grad[i] = (f_plus - f_minus) / denominator
     return grad
 
 
@@ -129,14 +124,7 @@ def gradient_not_restoring_x(f, x, eps=1e-5):
 
 
 def gradient_with_fixed_eps(f, x, eps=1e-5):
-    fixed = 1e-5
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[i] += fixed
-        minus[i] -= fixed
-        grad[i] = (f(plus) - f(minus)) / (2 * fixed)
-    return grad
+    return checks.reference_numerical_gradient(f, x, 1e-5)  # the argument `eps` ignored
 
 
 def gradient_of_vectors_only(f, x, eps=1e-5):
@@ -202,32 +190,38 @@ def test_wrong_relative_error_is_caught(relative_error, words, solution):
 
 
 # --- clip_by_global_norm --------------------------------------------------------------------
+@caught_by(checks.check_clip_by_global_norm, ["each tensor by its own norm", "clipnorm"])
 def clip_each_tensor(grads, clip_norm):
     norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
     return [g * clip_norm / max(np.linalg.norm(g), clip_norm) for g in grads], norm
 
 
+@caught_by(checks.check_clip_by_global_norm, ["scaled UP", "unchanged"])
 def clip_always_to_threshold(grads, clip_norm):
     norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
     return [g * clip_norm / norm if norm > 0 else g for g in grads], norm
 
 
+@caught_by(checks.check_clip_by_global_norm, ["sum of squares", "square root"])
 def clip_without_sqrt(grads, clip_norm):
     norm = float(sum(np.sum(g**2) for g in grads))
     return [g * clip_norm / max(norm, clip_norm) for g in grads], norm
 
 
+@caught_by(checks.check_clip_by_global_norm, ["NaN", "all-zero"])
 def clip_dividing_by_zero(grads, clip_norm):
     norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
     scale = min(1.0, clip_norm / norm) if norm != 0 else np.nan
     return [g * scale for g in grads], norm
 
 
+@caught_by(checks.check_clip_by_global_norm, ["pair `(clipped, global_norm)`"])
 def clip_returning_only_the_list(grads, clip_norm):
     norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
     return [g * clip_norm / max(norm, clip_norm) for g in grads]
 
 
+@caught_by(checks.check_clip_by_global_norm, ["changed the gradients"])
 def clip_in_place(grads, clip_norm):
     norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
     for g in grads:
@@ -235,20 +229,10 @@ def clip_in_place(grads, clip_norm):
     return grads, norm
 
 
+@caught_by(checks.check_clip_by_global_norm, ["clip_norm / global_norm"])
 def clip_by_value(grads, clip_norm):
     norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
     return [np.clip(g, -clip_norm, clip_norm) for g in grads], norm
 
 
-test_wrong_clipping_is_caught = lesson_source.catches(
-    checks.check_clip_by_global_norm,
-    {
-        clip_each_tensor: ["each tensor by its own norm", "clipnorm"],
-        clip_always_to_threshold: ["scaled UP", "unchanged"],
-        clip_without_sqrt: ["sum of squares", "square root"],
-        clip_dividing_by_zero: ["NaN", "all-zero"],
-        clip_returning_only_the_list: ["pair `(clipped, global_norm)`"],
-        clip_in_place: ["changed the gradients"],
-        clip_by_value: ["clip_norm / global_norm"],
-    },
-)
+test_wrong_clipping_is_caught = lesson_source.catches(checks.check_clip_by_global_norm)

@@ -9,6 +9,7 @@ import keras
 import lesson_source
 import numpy as np
 from keras import ops
+from lesson_source import caught_by
 
 import lessons
 from lessons.checks import lesson06 as checks
@@ -21,6 +22,7 @@ def _start(cells, n):
     return [cell.get_initial_state(batch_size=n) for cell in cells]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["layer 2 reads X_t", "H_t^{j-1}"])
 def forward_every_layer_reads_x(cells, X):
     states, outputs = _start(cells, X.shape[0]), [[] for _ in cells]
     for t in range(X.shape[1]):
@@ -30,6 +32,7 @@ def forward_every_layer_reads_x(cells, X):
     return [ops.stack(H, axis=1) for H in outputs]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["layer 2 reads H_{t-1}^{j-1}", "previous step"])
 def forward_layers_read_one_step_late(cells, X):
     """Layer j reads what layer j-1 output at the previous step (a stale `below`)."""
     n = X.shape[0]
@@ -44,6 +47,7 @@ def forward_layers_read_one_step_late(cells, X):
     return [ops.stack(H, axis=1) for H in outputs]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["zero states at every time step", "layer 1"])
 def forward_state_not_carried(cells, X):
     outputs = [[] for _ in cells]
     for t in range(X.shape[1]):
@@ -54,6 +58,7 @@ def forward_state_not_carried(cells, X):
     return [ops.stack(H, axis=1) for H in outputs]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["share one list of states", "layer 1"])
 def forward_one_shared_state(cells, X):
     states, outputs = cells[0].get_initial_state(batch_size=X.shape[0]), [[] for _ in cells]
     for t in range(X.shape[1]):
@@ -64,14 +69,17 @@ def forward_one_shared_state(cells, X):
     return [ops.stack(H, axis=1) for H in outputs]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["top first"])
 def forward_top_first(cells, X):
     return _reference_forward(cells, X)[::-1]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["return a list with one sequence per layer"])
 def forward_top_only(cells, X):
     return _reference_forward(cells, X)[-1]
 
 
+@caught_by(checks.check_deep_rnn_forward, ["time first", "axis 1"])
 def forward_time_major(cells, X):
     return [ops.transpose(H, (1, 0, 2)) for H in _reference_forward(cells, X)]
 
@@ -86,21 +94,11 @@ def _reference_forward(cells, X):
     return [ops.stack(H, axis=1) for H in outputs]
 
 
-test_wrong_stacked_forward_is_caught = lesson_source.catches(
-    checks.check_deep_rnn_forward,
-    {
-        forward_every_layer_reads_x: ["layer 2 reads X_t", "H_t^{j-1}"],
-        forward_layers_read_one_step_late: ["layer 2 reads H_{t-1}^{j-1}", "previous step"],
-        forward_state_not_carried: ["zero states at every time step", "layer 1"],
-        forward_one_shared_state: ["share one list of states", "layer 1"],
-        forward_top_first: ["top first"],
-        forward_top_only: ["return a list with one sequence per layer"],
-        forward_time_major: ["time first", "axis 1"],
-    },
-)
+test_wrong_stacked_forward_is_caught = lesson_source.catches(checks.check_deep_rnn_forward)
 
 
 # --- wrong residual stacks --------------------------------------------------------------------
+@caught_by(checks.check_residual_stack, ["no skip at all"])
 def residual_without_skip(rnn_layers, projections, X):
     U = X
     for rnn in rnn_layers:
@@ -108,6 +106,7 @@ def residual_without_skip(rnn_layers, projections, X):
     return U
 
 
+@caught_by(checks.check_residual_stack, ["got no skip", "U^j P_j"])
 def residual_without_projection(rnn_layers, projections, X):
     U = X
     for rnn, P in zip(rnn_layers, projections):
@@ -115,6 +114,9 @@ def residual_without_projection(rnn_layers, projections, X):
     return U
 
 
+@caught_by(
+    checks.check_residual_stack, ["raised", "projections[j] is a matrix", "ops.matmul(U, P)"]
+)
 def residual_unprojected_skip(rnn_layers, projections, X):
     U = X
     for rnn in rnn_layers:
@@ -122,6 +124,7 @@ def residual_unprojected_skip(rnn_layers, projections, X):
     return U
 
 
+@caught_by(checks.check_residual_stack, ["to the layer's input", "goes around the layer"])
 def residual_skip_into_the_input(rnn_layers, projections, X):
     U = X
     for rnn, P in zip(rnn_layers, projections):
@@ -130,6 +133,7 @@ def residual_skip_into_the_input(rnn_layers, projections, X):
     return U
 
 
+@caught_by(checks.check_residual_stack, ["only the top layer"])
 def residual_top_only(rnn_layers, projections, X):
     U = X
     for rnn in rnn_layers[:-1]:
@@ -138,6 +142,7 @@ def residual_top_only(rnn_layers, projections, X):
     return rnn_layers[-1](U) + (U if P is None else ops.matmul(U, P))
 
 
+@caught_by(checks.check_residual_stack, ["last time step only"])
 def residual_last_step_only(rnn_layers, projections, X):
     U = X
     for rnn, P in zip(rnn_layers, projections):
@@ -148,6 +153,7 @@ def residual_last_step_only(rnn_layers, projections, X):
     return U
 
 
+@caught_by(checks.check_residual_stack, ["output to itself"])
 def residual_doubled(rnn_layers, projections, X):
     U = X
     for rnn in rnn_layers:
@@ -156,6 +162,7 @@ def residual_doubled(rnn_layers, projections, X):
     return U
 
 
+@caught_by(checks.check_residual_stack, ["every layer adds X"])
 def residual_adds_x_everywhere(rnn_layers, projections, X):
     U = X
     for rnn, P in zip(rnn_layers, projections):
@@ -163,22 +170,11 @@ def residual_adds_x_everywhere(rnn_layers, projections, X):
     return U
 
 
-test_wrong_residual_stack_is_caught = lesson_source.catches(
-    checks.check_residual_stack,
-    {
-        residual_without_skip: ["no skip at all"],
-        residual_without_projection: ["got no skip", "U^j P_j"],
-        residual_unprojected_skip: ["raised", "projections[j] is a matrix", "ops.matmul(U, P)"],
-        residual_skip_into_the_input: ["to the layer's input", "goes around the layer"],
-        residual_top_only: ["only the top layer"],
-        residual_last_step_only: ["last time step only"],
-        residual_doubled: ["output to itself"],
-        residual_adds_x_everywhere: ["every layer adds X"],
-    },
-)
+test_wrong_residual_stack_is_caught = lesson_source.catches(checks.check_residual_stack)
 
 
 # --- wrong dense stacks -----------------------------------------------------------------------
+@caught_by(checks.check_dense_stack, ["reverse order", "[X, H^1, ..., H^{j-1}]"])
 def dense_reversed(rnn_layers, X):
     below = [X]
     for rnn in rnn_layers:
@@ -186,6 +182,7 @@ def dense_reversed(rnn_layers, X):
     return below[-1]
 
 
+@caught_by(checks.check_dense_stack, ["X comes last"])
 def dense_x_last(rnn_layers, X):
     below = [X]
     for rnn in rnn_layers:
@@ -193,6 +190,7 @@ def dense_x_last(rnn_layers, X):
     return below[-1]
 
 
+@caught_by(checks.check_dense_stack, ["return H^L alone"])
 def dense_returns_everything(rnn_layers, X):
     below = [X]
     for rnn in rnn_layers:
@@ -200,6 +198,7 @@ def dense_returns_everything(rnn_layers, X):
     return ops.concatenate(below, axis=-1)
 
 
+@caught_by(checks.check_dense_stack, ["raised", "widths [2, 6, 9]"])
 def dense_reads_only_x_and_the_layer_below(rnn_layers, X):
     H = X
     for j, rnn in enumerate(rnn_layers):
@@ -207,6 +206,7 @@ def dense_reads_only_x_and_the_layer_below(rnn_layers, X):
     return H
 
 
+@caught_by(checks.check_dense_stack, ["raised", "last axis"])
 def dense_concatenated_over_time(rnn_layers, X):
     below = [X]
     for rnn in rnn_layers:
@@ -214,16 +214,7 @@ def dense_concatenated_over_time(rnn_layers, X):
     return below[-1]
 
 
-test_wrong_dense_stack_is_caught = lesson_source.catches(
-    checks.check_dense_stack,
-    {
-        dense_reversed: ["reverse order", "[X, H^1, ..., H^{j-1}]"],
-        dense_x_last: ["X comes last"],
-        dense_returns_everything: ["return H^L alone"],
-        dense_reads_only_x_and_the_layer_below: ["raised", "widths [2, 6, 9]"],
-        dense_concatenated_over_time: ["raised", "last axis"],
-    },
-)
+test_wrong_dense_stack_is_caught = lesson_source.catches(checks.check_dense_stack)
 
 
 # --- the references ---------------------------------------------------------------------------

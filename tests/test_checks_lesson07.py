@@ -15,6 +15,7 @@ import lesson_source
 import numpy as np
 import pytest
 from data_script import build_script
+from lesson_source import caught_by
 
 import lessons
 from lessons import datasets
@@ -26,16 +27,19 @@ LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("07_
 
 
 # --- reverse_padded ------------------------------------------------------------------------
+@caught_by(checks.check_reverse_padded, ["padding moved to the front", "L_i"])
 def flip_whole_row(X, mask):
     return np.flip(X, axis=1).copy()
 
 
+@caught_by(checks.check_reverse_padded, ["changed the array it was given", "X.copy()"])
 def reverse_in_place(X, mask):
     for i, length in enumerate(mask.sum(axis=1)):
         X[i, :length] = X[i, :length][::-1].copy()
     return X
 
 
+@caught_by(checks.check_reverse_padded, ["order of the sequences in the batch"])
 def flip_batch(X, mask):
     return np.flip(X, axis=0).copy()
 
@@ -47,6 +51,7 @@ def flip_features(X, mask):
     return np.flip(out, axis=-1) if X.ndim == 3 else np.flip(X, axis=-1)
 
 
+@caught_by(checks.check_reverse_padded, ["one step too many"])
 def one_step_too_many(X, mask):
     out = X.copy()
     for i, length in enumerate(mask.sum(axis=1)):
@@ -54,6 +59,7 @@ def one_step_too_many(X, mask):
     return out
 
 
+@caught_by(checks.check_reverse_padded, ["one step too few"])
 def one_step_too_few(X, mask):
     out = X.copy()
     for i, length in enumerate(mask.sum(axis=1)):
@@ -61,21 +67,12 @@ def one_step_too_few(X, mask):
     return out
 
 
+@caught_by(checks.check_reverse_padded, ["nothing was reversed"])
 def not_reversed(X, mask):
     return X.copy()
 
 
-test_wrong_reversal_is_caught = lesson_source.catches(
-    checks.check_reverse_padded,
-    {
-        flip_whole_row: ["padding moved to the front", "L_i"],
-        reverse_in_place: ["changed the array it was given", "X.copy()"],
-        flip_batch: ["order of the sequences in the batch"],
-        one_step_too_many: ["one step too many"],
-        one_step_too_few: ["one step too few"],
-        not_reversed: ["nothing was reversed"],
-    },
-)
+test_wrong_reversal_is_caught = lesson_source.catches(checks.check_reverse_padded)
 
 
 def test_reversed_features_are_caught():
@@ -187,48 +184,44 @@ def bidirectional_states(cell_fwd, cell_bwd, X, mask):
 
 
 # --- masked_token_accuracy ---------------------------------------------------------------------
+@caught_by(checks.check_masked_token_accuracy, ["counts the padded steps", "mask is True"])
 def accuracy_with_padding(y_true, y_pred, mask):
     return float(np.mean(np.argmax(y_pred, -1) == y_true))
 
 
+@caught_by(checks.check_masked_token_accuracy, ["divides by every position", "mask.sum()"])
 def accuracy_over_all_positions(y_true, y_pred, mask):
     return float(((np.argmax(y_pred, -1) == y_true) & mask).sum() / mask.size)
 
 
+@caught_by(checks.check_masked_token_accuracy, ["mean of the sentences' accuracies"])
 def accuracy_per_sentence(y_true, y_pred, mask):
     right = (np.argmax(y_pred, -1) == y_true) & mask
     return float(np.mean(right.sum(axis=1) / mask.sum(axis=1)))
 
 
+@caught_by(checks.check_masked_token_accuracy, ["number of correct tokens"])
 def count_of_right_tokens(y_true, y_pred, mask):
     return int(((np.argmax(y_pred, -1) == y_true) & mask).sum())
 
 
+@caught_by(checks.check_masked_token_accuracy, ["error rate"])
 def error_rate(y_true, y_pred, mask):
     right = (np.argmax(y_pred, -1) == y_true) & mask
     return float(1 - right.sum() / mask.sum())
 
 
+@caught_by(checks.check_masked_token_accuracy, ["should return one number"])
 def accuracy_per_token(y_true, y_pred, mask):
     return (np.argmax(y_pred, -1) == y_true) & mask
 
 
+@caught_by(checks.check_masked_token_accuracy, ["raised ValueError"])
 def argmax_over_time(y_true, y_pred, mask):
     return float(((np.argmax(y_pred, axis=1) == y_true) & mask).sum() / mask.sum())
 
 
-test_wrong_accuracy_is_caught = lesson_source.catches(
-    checks.check_masked_token_accuracy,
-    {
-        accuracy_with_padding: ["counts the padded steps", "mask is True"],
-        accuracy_over_all_positions: ["divides by every position", "mask.sum()"],
-        accuracy_per_sentence: ["mean of the sentences' accuracies"],
-        count_of_right_tokens: ["number of correct tokens"],
-        error_rate: ["error rate"],
-        accuracy_per_token: ["should return one number"],
-        argmax_over_time: ["raised ValueError"],
-    },
-)
+test_wrong_accuracy_is_caught = lesson_source.catches(checks.check_masked_token_accuracy)
 
 
 def test_keras_ops_accuracy_is_a_right_answer(capsys):

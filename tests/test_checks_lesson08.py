@@ -11,6 +11,7 @@ import lesson_source
 import numpy as np
 import pytest
 from keras import ops
+from lesson_source import caught_by
 
 from lessons.checks import lesson08 as checks
 
@@ -31,46 +32,32 @@ def _shape(batch, steps, units, per_sequence):
     return (batch, 1, units) if per_sequence else (batch, steps, units)
 
 
+@caught_by(
+    checks.check_dropout_masks, ["returned 0s and 1s", "Scale the kept units", "1 / (1 − p)"]
+)
 def masks_unscaled(rng, batch, steps, units, rate, per_sequence):
     keep = rng.random(_shape(batch, steps, units, per_sequence)) >= rate
     return _repeat(keep.astype(float), batch, steps, units)
 
 
+@caught_by(checks.check_dropout_masks, ["multiplied the kept units by 1 − p", "divide"])
 def masks_times_keep_probability(rng, batch, steps, units, rate, per_sequence):
     keep = rng.random(_shape(batch, steps, units, per_sequence)) >= rate
     return _repeat(keep * (1.0 - rate), batch, steps, units)
 
 
+@caught_by(checks.check_dropout_masks, ["about 1 − p", "rate of *dropping*", ">= p"])
 def masks_keep_with_probability_p(rng, batch, steps, units, rate, per_sequence):
     keep = rng.random(_shape(batch, steps, units, per_sequence)) < rate
     return _repeat(keep / (1.0 - rate), batch, steps, units)
 
 
+@caught_by(checks.check_dropout_masks, ["per_sequence=True", "same mask"])
 def masks_always_fresh(rng, batch, steps, units, rate, per_sequence):
     return (rng.random((batch, steps, units)) >= rate) / (1.0 - rate)
 
 
-def masks_one_for_the_batch(rng, batch, steps, units, rate, per_sequence):
-    shape = (1, 1, units) if per_sequence else (1, steps, units)
-    return _repeat((rng.random(shape) >= rate) / (1.0 - rate), batch, steps, units)
-
-
-def masks_whole_steps(rng, batch, steps, units, rate, per_sequence):
-    shape = (batch, 1, 1) if per_sequence else (batch, steps, 1)
-    return _repeat((rng.random(shape) >= rate) / (1.0 - rate), batch, steps, units)
-
-
-def masks_from_np_random(rng, batch, steps, units, rate, per_sequence):
-    keep = np.random.random(_shape(batch, steps, units, per_sequence)) >= rate
-    return _repeat(keep / (1.0 - rate), batch, steps, units)
-
-
-def masks_from_a_fixed_generator(rng, batch, steps, units, rate, per_sequence):
-    mine = np.random.default_rng(0)
-    keep = mine.random(_shape(batch, steps, units, per_sequence)) >= rate
-    return _repeat(keep / (1.0 - rate), batch, steps, units)
-
-
+@caught_by(checks.check_dropout_masks, ["per_sequence=False", "fresh mask"])
 def masks_per_sequence_reversed(rng, batch, steps, units, rate, per_sequence):
     return (
         masks_always_fresh(rng, batch, steps, units, rate, False)
@@ -79,25 +66,37 @@ def masks_per_sequence_reversed(rng, batch, steps, units, rate, per_sequence):
     )
 
 
+@caught_by(checks.check_dropout_masks, ["every sequence of the batch the same mask"])
+def masks_one_for_the_batch(rng, batch, steps, units, rate, per_sequence):
+    shape = (1, 1, units) if per_sequence else (1, steps, units)
+    return _repeat((rng.random(shape) >= rate) / (1.0 - rate), batch, steps, units)
+
+
+@caught_by(checks.check_dropout_masks, ["drops whole time steps", "own coin"])
+def masks_whole_steps(rng, batch, steps, units, rate, per_sequence):
+    shape = (batch, 1, 1) if per_sequence else (batch, steps, 1)
+    return _repeat((rng.random(shape) >= rate) / (1.0 - rate), batch, steps, units)
+
+
+@caught_by(checks.check_dropout_masks, ["seeded alike gave different masks", "rng"])
+def masks_from_np_random(rng, batch, steps, units, rate, per_sequence):
+    keep = np.random.random(_shape(batch, steps, units, per_sequence)) >= rate
+    return _repeat(keep / (1.0 - rate), batch, steps, units)
+
+
+@caught_by(checks.check_dropout_masks, ["seeded 7 and 8 gave the same masks", "rng"])
+def masks_from_a_fixed_generator(rng, batch, steps, units, rate, per_sequence):
+    mine = np.random.default_rng(0)
+    keep = mine.random(_shape(batch, steps, units, per_sequence)) >= rate
+    return _repeat(keep / (1.0 - rate), batch, steps, units)
+
+
+@caught_by(checks.check_dropout_masks, ["shape (batch, steps, units)", "(40, 30, 50)"])
 def masks_without_time(rng, batch, steps, units, rate, per_sequence):
     return (rng.random((batch, units)) >= rate) / (1.0 - rate)
 
 
-test_wrong_dropout_masks_are_caught = lesson_source.catches(
-    checks.check_dropout_masks,
-    {
-        masks_unscaled: ["returned 0s and 1s", "Scale the kept units", "1 / (1 − p)"],
-        masks_times_keep_probability: ["multiplied the kept units by 1 − p", "divide"],
-        masks_keep_with_probability_p: ["about 1 − p", "rate of *dropping*", ">= p"],
-        masks_always_fresh: ["per_sequence=True", "same mask"],
-        masks_per_sequence_reversed: ["per_sequence=False", "fresh mask"],
-        masks_one_for_the_batch: ["every sequence of the batch the same mask"],
-        masks_whole_steps: ["drops whole time steps", "own coin"],
-        masks_from_np_random: ["seeded alike gave different masks", "rng"],
-        masks_from_a_fixed_generator: ["seeded 7 and 8 gave the same masks", "rng"],
-        masks_without_time: ["shape (batch, steps, units)", "(40, 30, 50)"],
-    },
-)
+test_wrong_dropout_masks_are_caught = lesson_source.catches(checks.check_dropout_masks)
 
 
 def masks_from_binomial(rng, batch, steps, units, rate, per_sequence):
@@ -124,30 +123,35 @@ def _coins(new, seed):
     return keras.random.uniform(ops.shape(new), seed=seed)
 
 
+@caught_by(checks.check_zoneout, ["about 1 − p", "OLD value"])
 def zoneout_keeps_new_with_p(old, new, rate, training, seed=None):
     if not training:
         return rate * old + (1.0 - rate) * new
     return ops.where(_coins(new, seed) < rate, new, old)
 
 
+@caught_by(checks.check_zoneout, ["set some units to 0", "dropout", "OLD value"])
 def zoneout_zeroes(old, new, rate, training, seed=None):
     if not training:
         return rate * old + (1.0 - rate) * new
     return ops.where(_coins(new, seed) < rate, 0.0, new)
 
 
+@caught_by(checks.check_zoneout, ["returned the new values", "expected value"])
 def zoneout_new_at_inference(old, new, rate, training, seed=None):
     if not training:
         return new
     return ops.where(_coins(new, seed) < rate, old, new)
 
 
+@caught_by(checks.check_zoneout, ["swapped", "p·old + (1 − p)·new"])
 def zoneout_weights_swapped(old, new, rate, training, seed=None):
     if not training:
         return (1.0 - rate) * old + rate * new
     return ops.where(_coins(new, seed) < rate, old, new)
 
 
+@caught_by(checks.check_zoneout, ["all 64 units made the same choice", "coin"])
 def zoneout_coin_per_example(old, new, rate, training, seed=None):
     if not training:
         return rate * old + (1.0 - rate) * new
@@ -155,6 +159,7 @@ def zoneout_coin_per_example(old, new, rate, training, seed=None):
     return ops.where(coins < rate, old, new)
 
 
+@caught_by(checks.check_zoneout, ["all 200 examples", "coin"])
 def zoneout_coin_per_unit(old, new, rate, training, seed=None):
     if not training:
         return rate * old + (1.0 - rate) * new
@@ -162,29 +167,19 @@ def zoneout_coin_per_unit(old, new, rate, training, seed=None):
     return ops.where(coins < rate, old, new)
 
 
+@caught_by(checks.check_zoneout, ["zoned out the same units", "fresh coins"])
 def zoneout_fixed_seed(old, new, rate, training, seed=None):
     if not training:
         return rate * old + (1.0 - rate) * new
     return ops.where(keras.random.uniform(ops.shape(new), seed=1) < rate, old, new)
 
 
+@caught_by(checks.check_zoneout, ["either the old or the new value"])
 def zoneout_mixed_in_training(old, new, rate, training, seed=None):
     return rate * old + (1.0 - rate) * new
 
 
-test_wrong_zoneout_is_caught = lesson_source.catches(
-    checks.check_zoneout,
-    {
-        zoneout_keeps_new_with_p: ["about 1 − p", "OLD value"],
-        zoneout_zeroes: ["set some units to 0", "dropout", "OLD value"],
-        zoneout_new_at_inference: ["returned the new values", "expected value"],
-        zoneout_weights_swapped: ["swapped", "p·old + (1 − p)·new"],
-        zoneout_coin_per_example: ["all 64 units made the same choice", "coin"],
-        zoneout_coin_per_unit: ["all 200 examples", "coin"],
-        zoneout_fixed_seed: ["zoned out the same units", "fresh coins"],
-        zoneout_mixed_in_training: ["either the old or the new value"],
-    },
-)
+test_wrong_zoneout_is_caught = lesson_source.catches(checks.check_zoneout)
 
 
 def zoneout_binomial(old, new, rate, training, seed=None):
@@ -228,6 +223,9 @@ def _weighted_mean(values, weights):
     return ops.sum(values * weights) / ops.maximum(ops.sum(weights), 1.0)
 
 
+@caught_by(
+    checks.check_ar_tar_penalty, ["AR with padding", "padding included", "number of real steps"]
+)
 def penalty_over_padding(H, mask, alpha, beta):
     H = ops.convert_to_tensor(H, dtype="float32")
     ar = ops.mean(ops.square(H))
@@ -235,6 +233,7 @@ def penalty_over_padding(H, mask, alpha, beta):
     return alpha * ar + beta * tar
 
 
+@caught_by(checks.check_ar_tar_penalty, ["padding included"])
 def penalty_masked_then_divided_by_all(H, mask, alpha, beta):
     H, real = _real(H, mask)
     squares = ops.mean(ops.square(H), axis=-1) * real
@@ -259,40 +258,40 @@ def masked_penalty(size=ops.square, over_units=ops.mean, pairs=_both_real, swapp
     return penalty
 
 
-penalty_pairs_with_one_real_step = masked_penalty(pairs=lambda real: real[:, 1:])
-penalty_pairs_with_the_earlier_step_real = masked_penalty(pairs=lambda real: real[:, :-1])
-penalty_summed_over_units = masked_penalty(over_units=ops.sum)
-penalty_weights_swapped = masked_penalty(swapped=True)
-penalty_not_squared = masked_penalty(size=ops.abs)
-penalty_not_squared_at_all = masked_penalty(size=lambda values: values)
+penalty_pairs_with_one_real_step = caught_by(
+    checks.check_ar_tar_penalty, ["padding at the front", "both steps are real"]
+)(masked_penalty(pairs=lambda real: real[:, 1:]))
+penalty_pairs_with_the_earlier_step_real = caught_by(
+    checks.check_ar_tar_penalty, ["TAR with padding", "both steps are real"]
+)(masked_penalty(pairs=lambda real: real[:, :-1]))
+penalty_summed_over_units = caught_by(
+    checks.check_ar_tar_penalty, ["summed over the units", "means over units"]
+)(masked_penalty(over_units=ops.sum))
+penalty_weights_swapped = caught_by(checks.check_ar_tar_penalty, ["swapped", "alpha weighs AR"])(
+    masked_penalty(swapped=True)
+)
+penalty_not_squared = caught_by(checks.check_ar_tar_penalty, ["did not square"])(
+    masked_penalty(size=ops.abs)
+)
+penalty_not_squared_at_all = caught_by(checks.check_ar_tar_penalty, ["mean of the squares"])(
+    masked_penalty(size=lambda values: values)
+)
 
 
+@caught_by(checks.check_ar_tar_penalty, ["one number", "(3, 6)"])
 def penalty_per_step(H, mask, alpha, beta):
     H, real = _real(H, mask)
     return alpha * ops.mean(ops.square(H), axis=-1) * real
 
 
+@caught_by(checks.check_ar_tar_penalty, ["without padding", "raised"])
 def penalty_needs_a_mask(H, mask, alpha, beta):
     real = ops.cast(mask, "float32")  # fails for mask=None
     H = ops.convert_to_tensor(H, dtype="float32")
     return alpha * _weighted_mean(ops.mean(ops.square(H), axis=-1), real)
 
 
-test_wrong_ar_tar_penalty_is_caught = lesson_source.catches(
-    checks.check_ar_tar_penalty,
-    {
-        penalty_over_padding: ["AR with padding", "padding included", "number of real steps"],
-        penalty_masked_then_divided_by_all: ["padding included"],
-        penalty_pairs_with_one_real_step: ["padding at the front", "both steps are real"],
-        penalty_pairs_with_the_earlier_step_real: ["TAR with padding", "both steps are real"],
-        penalty_summed_over_units: ["summed over the units", "means over units"],
-        penalty_weights_swapped: ["swapped", "alpha weighs AR"],
-        penalty_not_squared: ["did not square"],
-        penalty_not_squared_at_all: ["mean of the squares"],
-        penalty_per_step: ["one number", "(3, 6)"],
-        penalty_needs_a_mask: ["without padding", "raised"],
-    },
-)
+test_wrong_ar_tar_penalty_is_caught = lesson_source.catches(checks.check_ar_tar_penalty)
 
 
 def penalty_with_numpy(H, mask, alpha, beta):
@@ -325,61 +324,57 @@ def test_other_right_penalties_pass(penalty, capsys):
 # --- early_stopping ---------------------------------------------------------------------------
 def _stopping(val_losses, patience, stop_after, ties=False):
     """Early stopping after `stop_after` epochs without improvement; `ties` count as one."""
-    best, waited = 0, 0
-    for epoch, loss in enumerate(val_losses):
-        improved = (loss <= val_losses[best]) if ties else (epoch == 0 or loss < val_losses[best])
-        if improved:
-            best, waited = epoch, 0
-        else:
-            waited += 1
-            if waited >= stop_after:
-                return epoch, best
+    best = 0
+    for epoch in range(1, len(val_losses)):
+        loss = val_losses[epoch]
+        if loss < val_losses[best] or (ties and loss == val_losses[best]):
+            best = epoch
+        elif epoch - best >= stop_after:  # the epochs since the best one
+            return epoch, best
     return len(val_losses) - 1, best
 
 
+@caught_by(checks.check_early_stopping, ["counted epochs from 1", "count from 0"])
 def stopping_from_one(val_losses, patience):
     stopped, best = _stopping(val_losses, patience, patience)
     return stopped + 1, best + 1
 
 
+@caught_by(checks.check_early_stopping, ["a tie with the best loss", "strictly below"])
 def stopping_with_ties(val_losses, patience):
     return _stopping(val_losses, patience, patience, ties=True)
 
 
+@caught_by(
+    checks.check_early_stopping, ["too early", "after 2 epoch(s) without improvement, not 1"]
+)
 def stopping_one_early(val_losses, patience):
     return _stopping(val_losses, patience, patience - 1)
 
 
+@caught_by(checks.check_early_stopping, ["too late", "should stop at epoch 4"])
 def stopping_one_late(val_losses, patience):
     return _stopping(val_losses, patience, patience + 1)
 
 
+@caught_by(checks.check_early_stopping, ["too late", "not the number of epochs"])
 def stopping_count_of_epochs(val_losses, patience):
     stopped, best = _stopping(val_losses, patience, patience)
     return stopped + 1, best
 
 
+@caught_by(checks.check_early_stopping, ["lowest loss of the whole list", "that trained"])
 def stopping_best_of_the_whole_list(val_losses, patience):
     stopped, _ = _stopping(val_losses, patience, patience)
     return stopped, int(np.argmin(val_losses))
 
 
+@caught_by(checks.check_early_stopping, ["should return a pair (stopped_epoch, best_epoch)"])
 def stopping_losses_only(val_losses, patience):
     return _stopping(val_losses, patience, patience)[0]
 
 
-test_wrong_early_stopping_is_caught = lesson_source.catches(
-    checks.check_early_stopping,
-    {
-        stopping_from_one: ["counted epochs from 1", "count from 0"],
-        stopping_with_ties: ["a tie with the best loss", "strictly below"],
-        stopping_one_early: ["too early", "after 2 epoch(s) without improvement, not 1"],
-        stopping_one_late: ["too late", "should stop at epoch 4"],
-        stopping_count_of_epochs: ["too late", "not the number of epochs"],
-        stopping_best_of_the_whole_list: ["lowest loss of the whole list", "that trained"],
-        stopping_losses_only: ["should return a pair (stopped_epoch, best_epoch)"],
-    },
-)
+test_wrong_early_stopping_is_caught = lesson_source.catches(checks.check_early_stopping)
 
 
 def stopping_like_keras(val_losses, patience):

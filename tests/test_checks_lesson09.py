@@ -10,7 +10,7 @@ import lesson_source
 import numpy as np
 import pytest
 from keras import ops
-from lesson_source import probe
+from lesson_source import caught_by, probe
 
 from lessons import seq2seq
 from lessons.checks import lesson09 as checks
@@ -40,40 +40,36 @@ def _shift(targets, bos, eos, pad, make_in, make_out):
     return decoder_input, decoder_target
 
 
+@caught_by(checks.check_teacher_forcing, "<bos>")
 def no_bos(targets, bos, eos, pad=0):
     return _shift(targets, bos, eos, pad, lambda y, b, e: [*y, e], lambda y, b, e: [*y, e])
 
 
+@caught_by(checks.check_teacher_forcing, "<eos>")
 def no_eos(targets, bos, eos, pad=0):
     return _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: list(y))
 
 
+@caught_by(checks.check_teacher_forcing, "swapped")
 def swapped(targets, bos, eos, pad=0):
     x, y = _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: [*y, e])
     return y, x
 
 
+@caught_by(checks.check_teacher_forcing, "before any padding")
 def eos_after_padding(targets, bos, eos, pad=0):
     x, y = _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: list(y))
     y[:, -1] = eos  # <eos> in the last column, after the padding of short rows
     return x, y
 
 
+@caught_by(checks.check_teacher_forcing, "integer")
 def float_ids(targets, bos, eos, pad=0):
     x, y = _shift(targets, bos, eos, pad, lambda y, b, e: [b, *y], lambda y, b, e: [*y, e])
     return x.astype(float), y.astype(float)
 
 
-test_teacher_forcing_catches = lesson_source.catches(
-    checks.check_teacher_forcing,
-    {
-        no_bos: "<bos>",
-        no_eos: "<eos>",
-        swapped: "swapped",
-        eos_after_padding: "before any padding",
-        float_ids: "integer",
-    },
-)
+test_teacher_forcing_catches = lesson_source.catches(checks.check_teacher_forcing)
 
 
 # --- masked loss --------------------------------------------------------------------------
@@ -83,21 +79,25 @@ def _nll(y_true, logits):
     return -ops.take_along_axis(log_p, y[..., None], axis=-1)[..., 0], ops.cast(y != 0, "float32")
 
 
+@caught_by(checks.check_masked_loss, "counts padding")
 def mean_with_padding(y_true, logits):
     nll, _ = _nll(y_true, logits)
     return ops.mean(nll)
 
 
+@caught_by(checks.check_masked_loss, "sum")
 def summed(y_true, logits):
     nll, m = _nll(y_true, logits)
     return ops.sum(nll * m)
 
 
+@caught_by(checks.check_masked_loss, "per sequence")
 def per_sequence_mean(y_true, logits):
     nll, m = _nll(y_true, logits)
     return ops.mean(ops.sum(nll * m, axis=1) / ops.sum(m, axis=1))
 
 
+@caught_by(checks.check_masked_loss, "softmax")
 def logits_as_probabilities(y_true, logits):
     p = np.clip(np.asarray(logits), 1e-7, 1.0)
     picked = np.take_along_axis(p, np.asarray(y_true)[..., None], axis=-1)[..., 0]
@@ -118,12 +118,14 @@ def log_softmax_over(axis):
     return loss
 
 
+@caught_by(checks.check_masked_loss, "without from_logits=True")
 def keras_loss_without_from_logits(y_true, logits):
     loss = keras.losses.sparse_categorical_crossentropy(y_true, logits)  # from_logits=False
     m = ops.cast(ops.not_equal(y_true, 0), "float32")
     return ops.sum(loss * m) / ops.sum(m)
 
 
+@caught_by(checks.check_masked_loss, "without from_logits=True")
 def keras_loss_class_without_from_logits(y_true, logits):
     m = ops.cast(ops.not_equal(y_true, 0), "float32")
     return keras.losses.SparseCategoricalCrossentropy()(y_true, logits, sample_weight=m)
@@ -133,19 +135,13 @@ def library_loss(y_true, logits):
     return seq2seq.masked_loss(y_true, logits)
 
 
-test_masked_loss_catches = lesson_source.catches(
-    checks.check_masked_loss,
-    {
-        mean_with_padding: "counts padding",
-        summed: "sum",
-        per_sequence_mean: "per sequence",
-        logits_as_probabilities: "softmax",
-        log_softmax_over(1): "log softmax taken over axis 1 (the time steps)",
-        log_softmax_over(0): "log softmax taken over axis 0 (the batch)",
-        keras_loss_without_from_logits: "without from_logits=True",
-        keras_loss_class_without_from_logits: "without from_logits=True",
-    },
+caught_by(checks.check_masked_loss, "log softmax taken over axis 1 (the time steps)")(
+    log_softmax_over(1)
 )
+caught_by(checks.check_masked_loss, "log softmax taken over axis 0 (the batch)")(
+    log_softmax_over(0)
+)
+test_masked_loss_catches = lesson_source.catches(checks.check_masked_loss)
 
 
 def test_the_library_loss_passes_the_check(capsys):
@@ -154,6 +150,7 @@ def test_the_library_loss_passes_the_check(capsys):
 
 
 # --- beam step ----------------------------------------------------------------------------
+@caught_by(checks.check_beam_step, "summed score")
 def not_summed(beam_scores, next_log_probs, k):
     order = np.argsort(-next_log_probs, axis=None, kind="stable")[:k]
     return [
@@ -162,12 +159,14 @@ def not_summed(beam_scores, next_log_probs, k):
     ]
 
 
+@caught_by(checks.check_beam_step, "across all beams")
 def best_token_per_beam(beam_scores, next_log_probs, k):
     totals = beam_scores[:, None] + next_log_probs
     pairs = [(b, int(np.argmax(row)), float(row.max())) for b, row in enumerate(totals)]
     return sorted(pairs, key=lambda p: -p[2])[:k]
 
 
+@caught_by(checks.check_beam_step, "best first")
 def worst_first(beam_scores, next_log_probs, k):
     totals = beam_scores[:, None] + next_log_probs
     pairs = [
@@ -177,6 +176,7 @@ def worst_first(beam_scores, next_log_probs, k):
     return sorted(sorted(pairs, key=lambda p: -p[2])[:k], key=lambda p: p[2])
 
 
+@caught_by(checks.check_beam_step, "-inf")
 def keeps_impossible(beam_scores, next_log_probs, k):
     totals = beam_scores[:, None] + next_log_probs
     order = np.argsort(-totals, axis=None, kind="stable")[:k]
@@ -196,15 +196,7 @@ def beam_scores_multiplied(beam_scores, next_log_probs, k):
     ]
 
 
-test_beam_step_catches = lesson_source.catches(
-    checks.check_beam_step,
-    {
-        not_summed: "summed score",
-        best_token_per_beam: "across all beams",
-        worst_first: "best first",
-        keeps_impossible: "-inf",
-    },
-)
+test_beam_step_catches = lesson_source.catches(checks.check_beam_step)
 
 
 def test_a_product_of_probabilities_ranks_like_the_sum_of_logs(capsys):
@@ -229,33 +221,29 @@ def _softmax(e, axis=-1):
     return np.exp(e) / np.exp(e).sum(axis=axis, keepdims=True)
 
 
+@caught_by(checks.check_attention_weights, "padding gets weight")
 def padding_not_masked(query, keys, keys_mask, W_q, W_k, v):
     return _softmax(_scores(query, keys, W_q, W_k, v))
 
 
+@caught_by(checks.check_attention_weights, "sum to 1")
 def mask_after_softmax(query, keys, keys_mask, W_q, W_k, v):
     return _softmax(_scores(query, keys, W_q, W_k, v)) * keys_mask[:, None, :]
 
 
+@caught_by(checks.check_attention_weights, "sum to 1")
 def softmax_over_queries(query, keys, keys_mask, W_q, W_k, v):
     e = np.where(keys_mask[:, None, :], _scores(query, keys, W_q, W_k, v), -1e9)
     return _softmax(e, axis=1)
 
 
+@caught_by(checks.check_attention_weights, "tanh")
 def no_tanh(query, keys, keys_mask, W_q, W_k, v):
     e = np.where(keys_mask[:, None, :], _scores(query, keys, W_q, W_k, v, tanh=lambda x: x), -1e9)
     return _softmax(e)
 
 
-test_attention_weights_catches = lesson_source.catches(
-    checks.check_attention_weights,
-    {
-        padding_not_masked: "padding gets weight",
-        mask_after_softmax: "sum to 1",
-        softmax_over_queries: "sum to 1",
-        no_tanh: "tanh",
-    },
-)
+test_attention_weights_catches = lesson_source.catches(checks.check_attention_weights)
 
 
 def test_the_attention_reference_agrees_with_the_kit_layer():

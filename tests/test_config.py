@@ -138,21 +138,19 @@ def test_the_running_pair_is_in_range():
     assert versions.warnings() == []
 
 
+# Versions inside and outside each package's supported range.
+INSIDE = {"keras": ["3.3.3", "3.15.1"], "tensorflow": ["2.16.2", "2.21.0", "2.21.1+cpu"]}
+OUTSIDE = {
+    "keras": ["3.3.2", "3.16.0", "3.16.0rc1", "2.15.0"],
+    "tensorflow": ["2.16.1", "2.22.0", "2.15.1"],
+}
+
+
 @pytest.mark.parametrize(
     "package, version, inside",
     [
-        ("keras", "3.3.3", True),
-        ("keras", "3.15.1", True),
-        ("keras", "3.3.2", False),
-        ("keras", "3.16.0", False),
-        ("keras", "3.16.0rc1", False),
-        ("keras", "2.15.0", False),
-        ("tensorflow", "2.16.2", True),
-        ("tensorflow", "2.16.1", False),
-        ("tensorflow", "2.21.0", True),
-        ("tensorflow", "2.21.1+cpu", True),
-        ("tensorflow", "2.22.0", False),
-        ("tensorflow", "2.15.1", False),
+        *((package, version, True) for package, listed in INSIDE.items() for version in listed),
+        *((package, version, False) for package, listed in OUTSIDE.items() for version in listed),
     ],
 )
 def test_in_range(package, version, inside):

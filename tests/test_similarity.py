@@ -19,9 +19,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import jupytext
 import pytest
 from copydetect import CodeFingerprint, compare_files
 
+from instructor.build import strip_solutions
 from instructor.grading import similarity
 from instructor.grading.similarity import Entry
 
@@ -29,58 +31,21 @@ REPO = Path(__file__).resolve().parents[1]
 LESSON, EXERCISE = "04_gru", "gru_call"
 KIT = "kit:lessons/gru.py"
 
-# The student notebook's cell (notebooks/04_gru.py), the same for every student.
-STUB = '''\
-class MyGRUCell(keras.layers.Layer):
-    """One step of the GRU, in the slides' form (Keras' `reset_after=False`).
 
-        R_t = σ(X_t W_xr + H_{t-1} W_hr + b_r)              reset gate
-        Z_t = σ(X_t W_xz + H_{t-1} W_hz + b_z)              update gate
-        H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h)   candidate
-        H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t               new state
+def exercise_cell(lesson, exercise):
+    """The exercise's cell of the lesson source solutions/<lesson>.py, solution included."""
+    notebook = jupytext.read(REPO / "solutions" / f"{lesson}.py")
+    return next(
+        cell.source
+        for cell in notebook.cells
+        if cell.metadata.get("rnn_lessons", {}).get("exercise") == exercise
+    )
 
-    Args:
-        units: h, the number of hidden units.
 
-    Returns:
-        (H_t, [H_t]).
-    """
-
-    def __init__(self, units, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.state_size = units
-        self.output_size = units
-
-    def build(self, input_shape):
-        d, h = input_shape[-1], self.units
-        for part in ("z", "r", "h"):  # update gate, reset gate, candidate
-            W_x = self.add_weight(name=f"W_x{part}", shape=(d, h), initializer="glorot_uniform")
-            W_h = self.add_weight(name=f"W_h{part}", shape=(h, h), initializer="orthogonal")
-            b = self.add_weight(name=f"b_{part}", shape=(h,), initializer="zeros")
-            setattr(self, f"W_x{part}", W_x)
-            setattr(self, f"W_h{part}", W_h)
-            setattr(self, f"b_{part}", b)
-
-    def call(self, inputs, states):
-        # YOUR CODE HERE
-        raise NotImplementedError()
-'''
-BLANK_BODY = "        # YOUR CODE HERE\n        raise NotImplementedError()\n"
-
-SOLUTION = """\
-H_prev = states[0]
-# R_t = σ(X_t W_xr + H_{t-1} W_hr + b_r)
-R_t = ops.sigmoid(ops.matmul(inputs, self.W_xr) + ops.matmul(H_prev, self.W_hr) + self.b_r)
-# Z_t = σ(X_t W_xz + H_{t-1} W_hz + b_z)
-Z_t = ops.sigmoid(ops.matmul(inputs, self.W_xz) + ops.matmul(H_prev, self.W_hz) + self.b_z)
-# H̃_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h): reset first, then multiply
-H_tilde = ops.tanh(
-    ops.matmul(inputs, self.W_xh) + ops.matmul(R_t * H_prev, self.W_hh) + self.b_h
-)
-H_t = Z_t * H_prev + (1.0 - Z_t) * H_tilde  # H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t
-return H_t, [H_t]
-"""
+SOLUTION = exercise_cell(LESSON, EXERCISE)
+# The cell as the student notebook has it (the build's own stub), the same for every student.
+STUB = strip_solutions(SOLUTION)
+BLANK_BODY = "        # YOUR CODE HERE\n        raise NotImplementedError()"
 
 # Five correct answers written independently, each in its own style.
 INDEPENDENT = {
@@ -174,6 +139,7 @@ return result, [result]
 
 def cell(body):
     """The student's cell: the stub with `body` in place of `raise NotImplementedError()`."""
+    assert STUB.endswith(BLANK_BODY)
     return STUB.replace(BLANK_BODY, textwrap.indent(body, " " * 8))
 
 
