@@ -4,7 +4,7 @@ The reference solutions are the exercise cells of `solutions/01_vanilla_rnn.py`,
 executed on their own (with the imports of the lesson's first code cell). The
 wrong implementations are mistakes students make; each must raise `CheckFailed`
 with a message that names the problem. A cell written with NumPy must fail the
-check and the grader's hidden test (`instructor/grading/lesson01.py`) alike.
+check and the grader's hidden test (`lessons/checks/lesson01.py`, hidden region) alike.
 """
 
 import hashlib

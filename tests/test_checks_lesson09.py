@@ -258,7 +258,7 @@ def test_the_attention_reference_agrees_with_the_kit_layer():
         np.testing.assert_allclose(got, want, atol=2e-5)
 
 
-# --- the grader's hidden tests (instructor/grading/lesson09.py) ------------------------------
+# --- the grader's hidden tests (lessons/checks/lesson09.py, hidden region) ------------------
 WRONG_FOR_PROBES = {
     "teacher_forcing": ("shift_right", no_eos),
     "masked_loss": ("masked_cross_entropy", mean_with_padding),

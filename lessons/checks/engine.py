@@ -81,6 +81,32 @@ def weight_names(gates):
     return [f"{kind}{g}" for g in gates for kind in ("W_x", "W_h", "b_")]
 
 
+# --- wrong weights: the mistakes a cell's check recomputes (lessons 04 and 05) ------------
+def with_weights(w, **changes):
+    """A copy of the weights dict `w` with some entries replaced."""
+    return {**w, **changes}
+
+
+def transposed(name):
+    """Weights with `name` transposed (x @ W where W @ x was meant, or the reverse)."""
+    return lambda w: with_weights(w, **{name: w[name].T})
+
+
+def zeroed(name):
+    """Weights with `name` all zero (a term left out)."""
+    return lambda w: with_weights(w, **{name: np.zeros_like(w[name])})
+
+
+def swapped(a, b):
+    """The weights of gates `a` and `b` exchanged (a gate computed with another's weights)."""
+    names = ("W_x{}", "W_h{}", "b_{}")
+    return lambda w: with_weights(
+        w,
+        **{n.format(a): w[n.format(b)] for n in names},
+        **{n.format(b): w[n.format(a)] for n in names},
+    )
+
+
 def _listed(names):
     return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 

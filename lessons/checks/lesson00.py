@@ -337,16 +337,7 @@ def _check_mask(call, pad_value, mask, expected_padded, expected_mask):
     )
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 00 (sequences): the character vocabulary, encoding, padding and masks.
 #
 # Inputs are drawn from the seed: names made of random letters (some outside
@@ -432,3 +423,9 @@ def probe_pad_and_mask(pad_and_mask, seed):
 
 
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -494,16 +494,7 @@ def _check_loss_in_training(sequence_loss):
     passed("Keras evaluates and trains with it (model.compile(loss=sequence_loss))")
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 01 (the vanilla RNN): the cell's step and the loss summed over time.
 #
 # The student's `MyRNNCell` gets weights drawn from the seed and runs one step
@@ -585,3 +576,9 @@ def probe_sequence_loss(sequence_loss, seed):
 
 compare_sequence_loss = within(rtol=1e-4, atol=1e-5)
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -588,16 +588,7 @@ def _check_against_keras_optimizer(clip_by_global_norm):
     )
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 02 (BPTT): the backward step, gradient checking, clipping.
 #
 # Everything is float64 NumPy, so a right answer agrees with the reference to
@@ -701,3 +692,9 @@ def probe_clip_by_global_norm(clip_by_global_norm, seed):
 
 compare_clip_by_global_norm = within(rtol=1e-7, atol=1e-10)
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -754,16 +754,7 @@ def _check_keras_model(sample, n=300):
     passed("works on a Keras model built from lessons.GRUCell")
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 03 (language models): the word vocabulary, perplexity, sampling.
 #
 # Sampling is random, so it is tested as the students' check tests it, by
@@ -916,3 +907,9 @@ def _listed(counts):
 
 
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -48,6 +48,10 @@ from lessons.checks.engine import (
     run_in_keras,
     set_weights,
     short,
+    swapped,
+    transposed,
+    with_weights,
+    zeroed,
 )
 
 # The kit's own answers to each exercise, which a student's code must not hand in
@@ -144,29 +148,6 @@ def _simplified_variant(
     }[update]
 
 
-def _with(w, **changes):
-    """A copy of the weights dict `w` with some entries replaced."""
-    return {**w, **changes}
-
-
-def _transposed(name):
-    return lambda w: _with(w, **{name: w[name].T})
-
-
-def _zeroed(name):
-    return lambda w: _with(w, **{name: np.zeros_like(w[name])})
-
-
-def _swapped(a, b):
-    """Weights of parts `a` and `b` exchanged (e.g. the gate computed with the candidate's)."""
-    names = ("W_x{}", "W_h{}", "b_{}")
-    return lambda w: _with(
-        w,
-        **{n.format(a): w[n.format(b)] for n in names},
-        **{n.format(b): w[n.format(a)] for n in names},
-    )
-
-
 def _variant(step, transform=None, **options):
     """A wrong step: `step` with `options`, on weights changed by `transform`."""
     return lambda x, h, w: step(x, h, transform(w) if transform else w, **options)
@@ -225,7 +206,7 @@ SIMPLIFIED_MISTAKES = [
     (
         "the gate and the candidate use each other's weights: Γ_u uses W_xu, W_hu, b_u and "
         "c̃^<t> uses W_xc, W_hc, b_c.",
-        _variant(_simplified_variant, _swapped("u", "c")),
+        _variant(_simplified_variant, swapped("u", "c")),
     ),
     (
         "the candidate ignores the past: it needs the term c^<t-1> W_hc.",
@@ -233,14 +214,14 @@ SIMPLIFIED_MISTAKES = [
     ),
     (
         "W_hc is transposed: with rows as examples the product is ops.matmul(c_prev, self.W_hc).",
-        _variant(_simplified_variant, _transposed("W_hc")),
+        _variant(_simplified_variant, transposed("W_hc")),
     ),
     (
         "W_hu is transposed: with rows as examples the product is ops.matmul(c_prev, self.W_hu).",
-        _variant(_simplified_variant, _transposed("W_hu")),
+        _variant(_simplified_variant, transposed("W_hu")),
     ),
-    ("the candidate's bias b_c is missing.", _variant(_simplified_variant, _zeroed("b_c"))),
-    ("the gate's bias b_u is missing.", _variant(_simplified_variant, _zeroed("b_u"))),
+    ("the candidate's bias b_c is missing.", _variant(_simplified_variant, zeroed("b_c"))),
+    ("the gate's bias b_u is missing.", _variant(_simplified_variant, zeroed("b_u"))),
     (
         "you ignore the state Keras passes in: c^<t-1> is states[0], not zeros.",
         _ignores_state(reference_simplified_step),
@@ -338,37 +319,37 @@ GRU_MISTAKES = [
     (
         "Z_t and R_t use each other's weights: the update gate uses W_xz, W_hz, b_z and the "
         "reset gate W_xr, W_hr, b_r.",
-        _variant(_gru_variant, _swapped("z", "r")),
+        _variant(_gru_variant, swapped("z", "r")),
     ),
     (
         "the update gate's weights were used for the candidate (or the other way round): "
         "H̃_t uses W_xh, W_hh, b_h and Z_t uses W_xz, W_hz, b_z.",
-        _variant(_gru_variant, _swapped("z", "h")),
+        _variant(_gru_variant, swapped("z", "h")),
     ),
     (
         "W_hh is transposed: with rows as examples it is ops.matmul(R_t * H_prev, self.W_hh).",
-        _variant(_gru_variant, _transposed("W_hh")),
+        _variant(_gru_variant, transposed("W_hh")),
     ),
     (
         "W_hz is transposed: with rows as examples it is ops.matmul(H_prev, self.W_hz).",
-        _variant(_gru_variant, _transposed("W_hz")),
+        _variant(_gru_variant, transposed("W_hz")),
     ),
     (
         "W_hr is transposed: with rows as examples it is ops.matmul(H_prev, self.W_hr).",
-        _variant(_gru_variant, _transposed("W_hr")),
+        _variant(_gru_variant, transposed("W_hr")),
     ),
-    ("the candidate's bias b_h is missing.", _variant(_gru_variant, _zeroed("b_h"))),
-    ("the update gate's bias b_z is missing.", _variant(_gru_variant, _zeroed("b_z"))),
-    ("the reset gate's bias b_r is missing.", _variant(_gru_variant, _zeroed("b_r"))),
+    ("the candidate's bias b_h is missing.", _variant(_gru_variant, zeroed("b_h"))),
+    ("the update gate's bias b_z is missing.", _variant(_gru_variant, zeroed("b_z"))),
+    ("the reset gate's bias b_r is missing.", _variant(_gru_variant, zeroed("b_r"))),
     (
         "the reset gate adds the update gate's bias: R_t = σ(X_t W_xr + H_{t-1} W_hr + b_r), "
         "with b_r, not b_z (a typo).",
-        _variant(_gru_variant, lambda w: _with(w, b_r=w["b_z"])),
+        _variant(_gru_variant, lambda w: with_weights(w, b_r=w["b_z"])),
     ),
     (
         "the update gate adds the reset gate's bias: Z_t = σ(X_t W_xz + H_{t-1} W_hz + b_z), "
         "with b_z, not b_r (a typo).",
-        _variant(_gru_variant, lambda w: _with(w, b_z=w["b_r"])),
+        _variant(_gru_variant, lambda w: with_weights(w, b_z=w["b_r"])),
     ),
     (
         "the gates and the candidate ignore H_{t-1}; only the last line reads it. Z_t and R_t "
@@ -726,16 +707,7 @@ def check_gru_call(cell_class):
     all_passed("gru_call")
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 04 (the GRU): the simplified GRU's step and the full GRU's step.
 #
 # Each student cell gets weights drawn from the seed, scaled so that every gate
@@ -781,3 +753,9 @@ compare_simplified_gru_call = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 compare_gru_call = within(rtol=1e-4, atol=1e-5)
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -46,7 +46,10 @@ from lessons.checks.engine import (
     run_in_keras,
     set_weights,
     short,
+    swapped,
+    transposed,
     weight_names,
+    zeroed,
 )
 from lessons.lstm import CoupledLSTMCell
 
@@ -197,28 +200,6 @@ def _lstm_variant(
     return _RETURNS[returns](H, C, *given)
 
 
-def _with(w, **changes):
-    return {**w, **changes}
-
-
-def _transposed(name):
-    return lambda w: _with(w, **{name: w[name].T})
-
-
-def _zeroed(name):
-    return lambda w: _with(w, **{name: np.zeros_like(w[name])})
-
-
-def _swapped(a, b):
-    """The weights of gates `a` and `b` exchanged (a gate computed with another's weights)."""
-    names = ("W_x{}", "W_h{}", "b_{}")
-    return lambda w: _with(
-        w,
-        **{n.format(a): w[n.format(b)] for n in names},
-        **{n.format(b): w[n.format(a)] for n in names},
-    )
-
-
 def _variant(transform=None, **options):
     """A wrong step: `_lstm_variant` with `options`, on weights changed by `transform`."""
     return lambda X, H, C, w: _lstm_variant(X, H, C, transform(w) if transform else w, **options)
@@ -316,7 +297,7 @@ def _shared_mistakes(coupled):
                     (
                         f"{GATE_WORDS[a]} and {GATE_WORDS[b]} use each other's weights: each "
                         f"uses its own W_x·, W_h·, b_· (W_x{a} for {a}, W_x{b} for {b}).",
-                        _variant(_swapped(a, b), **opts),
+                        _variant(swapped(a, b), **opts),
                     )
                 )
     for g in gates:
@@ -324,11 +305,11 @@ def _shared_mistakes(coupled):
             (
                 f"W_h{g} is transposed: with rows as examples it is ops.matmul(H_prev, "
                 f"self.W_h{g}).",
-                _variant(_transposed(f"W_h{g}"), **opts),
+                _variant(transposed(f"W_h{g}"), **opts),
             )
         )
         mistakes.append(
-            (f"the bias b_{g} of {GATE_WORDS[g]} is missing.", _variant(_zeroed(f"b_{g}"), **opts))
+            (f"the bias b_{g} of {GATE_WORDS[g]} is missing.", _variant(zeroed(f"b_{g}"), **opts))
         )
     return mistakes
 
@@ -988,16 +969,7 @@ def check_adding_problem_data(adding_problem_data):
     all_passed("adding_problem_data")
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 05 (the LSTM): the LSTM step, the coupled variant's step, and
 # the adding problem's data generator.
 #
@@ -1088,3 +1060,9 @@ compare_lstm_call = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 
 compare_coupled_lstm_call = within(rtol=1e-4, atol=1e-5)
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

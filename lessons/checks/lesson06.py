@@ -556,16 +556,7 @@ def _fail_with_step(call, got, want, rule):
     )
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 06 (deep RNNs): the stacked forward pass by hand, and the
 # residual and dense connections between layers.
 #
@@ -667,3 +658,9 @@ compare_residual_stack = within(rtol=1e-4, atol=1e-5)
 
 compare_dense_stack = within(rtol=1e-4, atol=1e-5)
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

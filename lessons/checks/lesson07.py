@@ -402,16 +402,7 @@ def _accuracy(masked_token_accuracy, y_true, y_pred, mask, what):
     return value
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 07 (bidirectional RNNs): reversing padded rows, the two
 # directions' states, and the tagging accuracy over real tokens only.
 #
@@ -497,3 +488,9 @@ def probe_masked_token_accuracy(accuracy, seed):
 
 compare_bidirectional_states = within(rtol=1e-4, atol=1e-5)  # float32 arithmetic
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -513,16 +513,7 @@ def check_early_stopping(early_stopping):
     all_passed("early_stopping")
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 08 (regularization): dropout masks, zoneout, the AR/TAR penalty and
 # early stopping.
 #
@@ -753,3 +744,9 @@ def probe_early_stopping(early_stopping, seed):
 
 
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())

@@ -540,16 +540,7 @@ def _compare_with_layer(attention_weights, rng):
     passed("the same weights as lessons.seq2seq.AdditiveAttention with the same W_q, W_k, v")
 
 
-# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
-from lessons.checks.tripwire import guard_checks  # noqa: E402
-
-guard_checks(globals())
-
-
 # BEGIN HIDDEN TESTS
-# The grader's probes (instructor.grading says how to write them). `rnn-lessons release`
-# leaves this region out of what students get.
-#
 # The probes of lesson 09 (sequence to sequence): teacher forcing, the masked loss, one
 # step of beam search and the attention weights.
 #
@@ -676,3 +667,9 @@ def probe_attention_weights(attention_weights, seed):
 
 compare_attention_weights = within(rtol=1e-4, atol=1e-5)  # float32 inputs
 # END HIDDEN TESTS
+
+
+# The kit's own answers fail a check (lessons.checks.tripwire); after every check is defined.
+from lessons.checks.tripwire import guard_checks  # noqa: E402
+
+guard_checks(globals())
