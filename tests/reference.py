@@ -1,34 +1,40 @@
-"""One time step of each cell in NumPy, straight from the slide equations.
+"""One time step of each cell in NumPy, from the slide equations.
 
-Written independently of `lessons`: the tests compare the cells against these.
+The kit keeps one NumPy reference of each cell's equations: the students'
+checks' (`lessons.checks.lesson01`, `lesson04`, `lesson05`, in float64), which
+the check tests compare with Keras' built-in layers given the same weights.
+Here a cell's weights are handed to them. Two forms no check covers are written
+here from the equations: the GRU with `reset_after=True` (separate recurrent
+biases b_h·) and the peephole LSTM.
 """
 
 import numpy as np
 
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+from lessons.checks import lesson01, lesson04, lesson05
+from lessons.checks.engine import sigmoid
 
 
 def w(cell, name):
     return getattr(cell, name).numpy().astype(np.float64)
 
 
+def weights(cell, gates):
+    """{W_xg, W_hg, b_g} of each gate g of `cell`, as float64 arrays."""
+    return {f"{part}{g}": w(cell, f"{part}{g}") for g in gates for part in ("W_x", "W_h", "b_")}
+
+
 def rnn_step(cell, X, H):
-    return np.tanh(X @ w(cell, "W_xh") + H @ w(cell, "W_hh") + w(cell, "b_h"))
+    return lesson01.reference_step(X, H, w(cell, "W_xh"), w(cell, "W_hh"), w(cell, "b_h"))
 
 
 def gru_step(cell, X, H):
+    if not cell.reset_after:
+        return lesson04.reference_gru_step(X, H, weights(cell, "zrh"))
     # With reset_after=True the recurrent side has biases of its own, b_h·.
-    b_rec = (lambda g: w(cell, f"b_h{g}")) if cell.reset_after else (lambda g: 0.0)
+    b_rec = lambda g: w(cell, f"b_h{g}")  # noqa: E731
     R = sigmoid(_gate(cell, "r", X, H) + b_rec("r"))
     Z = sigmoid(_gate(cell, "z", X, H) + b_rec("z"))
-    if cell.reset_after:
-        H_tilde = np.tanh(
-            X @ w(cell, "W_xh") + w(cell, "b_h") + R * (H @ w(cell, "W_hh") + b_rec("h"))
-        )
-    else:
-        H_tilde = np.tanh(X @ w(cell, "W_xh") + (R * H) @ w(cell, "W_hh") + w(cell, "b_h"))
+    H_tilde = np.tanh(X @ w(cell, "W_xh") + w(cell, "b_h") + R * (H @ w(cell, "W_hh") + b_rec("h")))
     return Z * H + (1 - Z) * H_tilde
 
 
@@ -37,12 +43,7 @@ def _gate(cell, g, X, H):
 
 
 def lstm_step(cell, X, H, C):
-    I = sigmoid(_gate(cell, "i", X, H))
-    F = sigmoid(_gate(cell, "f", X, H))
-    O = sigmoid(_gate(cell, "o", X, H))
-    C_tilde = np.tanh(_gate(cell, "c", X, H))
-    C_new = F * C + I * C_tilde
-    return O * np.tanh(C_new), C_new
+    return lesson05.reference_lstm_step(X, H, C, weights(cell, "ifco"))
 
 
 def peephole_step(cell, X, H, C):
@@ -54,7 +55,4 @@ def peephole_step(cell, X, H, C):
 
 
 def coupled_step(cell, X, H, C):
-    F = sigmoid(_gate(cell, "f", X, H))
-    O = sigmoid(_gate(cell, "o", X, H))
-    C_new = F * C + (1 - F) * np.tanh(_gate(cell, "c", X, H))
-    return O * np.tanh(C_new), C_new
+    return lesson05.reference_coupled_step(X, H, C, weights(cell, "fco"))

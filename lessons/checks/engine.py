@@ -81,6 +81,11 @@ def weight_names(gates):
     return [f"{kind}{g}" for g in gates for kind in ("W_x", "W_h", "b_")]
 
 
+def sigmoid(a):
+    """σ(a) in NumPy, for the float64 references of the gated cells."""
+    return 1.0 / (1.0 + np.exp(-a))
+
+
 # --- wrong weights: the mistakes a cell's check recomputes (lessons 04 and 05) ------------
 def with_weights(w, **changes):
     """A copy of the weights dict `w` with some entries replaced."""

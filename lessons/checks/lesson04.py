@@ -48,6 +48,7 @@ from lessons.checks.engine import (
     run_in_keras,
     set_weights,
     short,
+    sigmoid,
     swapped,
     transposed,
     with_weights,
@@ -75,10 +76,6 @@ ADVICE = (
     "return the new state and the list of new states"
 )
 FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 # --- references -------------------------------------------------------------------

@@ -46,6 +46,7 @@ from lessons.checks.engine import (
     run_in_keras,
     set_weights,
     short,
+    sigmoid,
     swapped,
     transposed,
     weight_names,
@@ -83,10 +84,6 @@ ADVICE = (
 FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
 LSTM_GATES = ("i", "f", "c", "o")  # Keras' order: kernel = [W_xi | W_xf | W_xc | W_xo]
 COUPLED_GATES = ("f", "c", "o")
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 # --- references -------------------------------------------------------------------
