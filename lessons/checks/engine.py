@@ -86,6 +86,11 @@ def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
+def affine(X, H_prev, w, g):
+    """A_g = X_t W_xg + H_{t-1} W_hg + b_g, from the weights dict `w` (gate letter `g`)."""
+    return X @ w[f"W_x{g}"] + H_prev @ w[f"W_h{g}"] + w[f"b_{g}"]
+
+
 # --- wrong weights: the mistakes a cell's check recomputes (lessons 04 and 05) ------------
 def with_weights(w, **changes):
     """A copy of the weights dict `w` with some entries replaced."""

@@ -26,6 +26,12 @@ from lessons.checks import (
     run_student_code,
 )
 from lessons.checks.engine import index_mismatches, short_repr
+from lessons.checks.sampling_stubs import (
+    BigramModel,
+    CounterModel,
+    FixedModel,
+    frequencies_match,
+)
 
 # The kit's own answers to each exercise, which a student's code must not hand in
 # (lessons.checks.tripwire watches them while a check or the grader's probe runs).
@@ -290,65 +296,6 @@ def _perplexity_hint(value, y_hat, targets):
     )
 
 
-# --- stub models for the sampling check ----------------------------------------------
-class StubModel:
-    """A language model with a known next-token distribution, as a plain function of the input.
-
-    It follows the lesson's model interface: called on a batch of index
-    sequences x, shape (batch, T), it returns probabilities of shape
-    (batch, T, |V|), computed by `probabilities(x)` (vectorized, so thousands
-    of draws stay fast). It has `predict` and `predict_on_batch` too, like a
-    Keras model.
-    """
-
-    def __init__(self, probabilities):
-        self.probabilities = probabilities
-
-    def __call__(self, x, training=False):
-        x = np.asarray(x)
-        if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
-            raise ValueError(
-                "the model expects a batch of index sequences, integers of shape (batch, T); "
-                f"got shape {x.shape} and dtype {x.dtype}. Wrap one sequence as np.array([ids])."
-            )
-        return self.probabilities(x)
-
-    def predict(self, x, verbose=0, **kwargs):
-        return self(x)
-
-    def predict_on_batch(self, x):
-        return self(x)
-
-
-class FixedModel(StubModel):
-    """ŷ^<t> = p at every step, whatever it has read (a model with no memory)."""
-
-    def __init__(self, p):
-        p = np.asarray(p, dtype=np.float32)
-        super().__init__(lambda x: np.broadcast_to(p, x.shape + p.shape))
-
-
-class BigramModel(StubModel):
-    """ŷ^<t> = table[x^<t>]: the next token depends on the last token read only."""
-
-    def __init__(self, table):
-        table = np.asarray(table, dtype=np.float32)
-        super().__init__(lambda x: table[x])
-
-
-class CounterModel(StubModel):
-    """After reading n tokens the next one is surely cycle[n % len(cycle)], whatever they were."""
-
-    def __init__(self, size, cycle):
-        def probabilities(x):
-            n_read = np.arange(1, x.shape[1] + 1)  # tokens read up to and including step t
-            out = np.zeros(x.shape + (size,), dtype=np.float32)
-            out[:, np.arange(x.shape[1]), np.asarray(cycle)[n_read % len(cycle)]] = 1.0
-            return out
-
-        super().__init__(probabilities)
-
-
 def _distribution(vocab, weights):
     """A probability vector over `vocab` from {token: weight}; other tokens get 0."""
     p = np.zeros(len(vocab))
@@ -362,23 +309,6 @@ def _tokens_of(vocab, text):
     specials = "|".join(re.escape(t) for t in SPECIAL_TOKENS if t in vocab.index)
     pattern = re.compile((specials + "|" if specials else "") + ".", re.S)
     return pattern.findall(text)
-
-
-def _chi_square_threshold(df, z=4.753):
-    """The chi-square value exceeded with probability 1e-6 (Wilson–Hilferty; conservative)."""
-    a = 2.0 / (9.0 * df)
-    return df * (1.0 - a + z * math.sqrt(a)) ** 3
-
-
-def _frequencies_match(counts, p):
-    """Whether counts (over the tokens with p > 0) could come from p: chi-square at 1e-6."""
-    keep = p > 0
-    if np.any(counts[~keep]):  # a token that cannot come came
-        return False
-    n = counts.sum()
-    expected = n * p[keep]
-    statistic = float(((counts[keep] - expected) ** 2 / expected).sum())
-    return statistic <= _chi_square_threshold(max(int(keep.sum()) - 1, 1))
 
 
 def _temperature(p, tau):
@@ -476,7 +406,7 @@ def _check_frequencies(sample, model, vocab, p, n=3000):
         call, text = _call(sample, model, vocab, "a", n, temperature=tau, seed=1)
         _, counts = _counts(call, vocab, text, n)
         expected = _temperature(p, tau)
-        if not (counts.sum() == n and _frequencies_match(counts, expected)):
+        if not (counts.sum() == n and frequencies_match(counts, expected)):
             raise CheckFailed(
                 f"{call}: over {n} draws from a model whose ŷ is always "
                 f"{_describe(vocab, p)}, the frequencies should be close to "
@@ -495,14 +425,14 @@ def _frequency_hint(counts, p, tau):
             "Every draw is the most likely token: draw at random from the distribution "
             "(rng.choice(len(q), p=q)), do not take the argmax."
         )
-    if counts.sum() and _frequencies_match(counts, np.where(keep, 1.0 / keep.sum(), 0.0)):
+    if counts.sum() and frequencies_match(counts, np.where(keep, 1.0 / keep.sum(), 0.0)):
         return "They look uniform: draw with the model's probabilities, p=q."
-    if tau != 1.0 and counts.sum() and _frequencies_match(counts, p):
+    if tau != 1.0 and counts.sum() and frequencies_match(counts, p):
         return (
             "They follow ŷ as it is: the temperature has no effect. Use q ∝ ŷ^(1/τ) "
             "(or softmax(log ŷ / τ))."
         )
-    if tau != 1.0 and counts.sum() and _frequencies_match(counts, _temperature(p, 1.0 / tau)):
+    if tau != 1.0 and counts.sum() and frequencies_match(counts, _temperature(p, 1.0 / tau)):
         return "They follow ŷ^τ: divide log ŷ by the temperature, do not multiply."
     return "Look at how q is computed from ŷ and the temperature, and that q is what you draw from."
 
@@ -707,7 +637,7 @@ def _check_unk(sample, n=2000):
     )
     refused = _distribution(vocab, {"a": 0.5, "b": 0.5})
     expect(
-        counts.sum() == n and _frequencies_match(counts, refused),
+        counts.sum() == n and frequencies_match(counts, refused),
         f"{call}: with <unk> refused, 'a' and 'b' should each come about half the time, "
         f"over {n} draws; got {_describe(vocab, counts / max(counts.sum(), 1))} "
         f"in {int(counts.sum())} tokens.",
@@ -715,7 +645,7 @@ def _check_unk(sample, n=2000):
     call, text = _call(sample, model, vocab, "a", n, seed=5, allow_unk=True)
     _, counts = _counts(call, vocab, text, n)
     expect(
-        _frequencies_match(counts, p),
+        frequencies_match(counts, p),
         f"{call}: with allow_unk=True, <unk> should be drawn like any token, about 30% of the "
         f"time; got {_describe(vocab, counts / max(counts.sum(), 1))}.",
     )
@@ -746,7 +676,7 @@ def _check_keras_model(sample, n=300):
     call, text = _call(sample, model, vocab, "ab", n, seed=6)
     _, counts = _counts(call, vocab, text, n)
     expect(
-        counts.sum() == n and _frequencies_match(counts, p),
+        counts.sum() == n and frequencies_match(counts, p),
         f"{call} on a Keras model (Embedding -> RNN(GRUCell) -> Dense softmax) whose ŷ is "
         f"always {_describe(vocab, p)}: got {int(counts.sum())} tokens with frequencies "
         f"{_describe(vocab, counts / max(counts.sum(), 1))}.",
