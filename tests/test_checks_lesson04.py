@@ -18,6 +18,7 @@ from keras import ops
 import lessons
 from lessons.checks import CheckFailed
 from lessons.checks import lesson04 as checks
+from lessons.checks.engine import FORCE
 
 LESSON, CHECKS, exercise_cells, run_cells, solution = lesson_source.harness("04_gru")
 
@@ -248,7 +249,7 @@ def test_simplified_reference_is_a_gru_with_R_one_and_Z_one_minus_gamma(rng):
         "b_z": -w["b_u"],
         "W_xr": np.zeros((d, h)),
         "W_hr": np.zeros((h, h)),
-        "b_r": np.full(h, checks.FORCE),
+        "b_r": np.full(h, FORCE),
         "W_xh": w["W_xc"],
         "W_hh": w["W_hc"],
         "b_h": w["b_c"],
@@ -262,8 +263,8 @@ def test_simplified_reference_is_a_gru_with_R_one_and_Z_one_minus_gamma(rng):
 
 
 def test_forced_gates_are_exactly_open_or_shut_in_float32():
-    assert np.float32(1.0) / (np.float32(1.0) + np.exp(np.float32(-checks.FORCE))) == 1.0
-    assert ops.convert_to_numpy(ops.sigmoid(np.float32(-checks.FORCE))) < 1e-15
+    assert np.float32(1.0) / (np.float32(1.0) + np.exp(np.float32(-FORCE))) == 1.0
+    assert ops.convert_to_numpy(ops.sigmoid(np.float32(-FORCE))) < 1e-15
 
 
 @pytest.mark.parametrize("mistakes", [checks.SIMPLIFIED_MISTAKES, checks.GRU_MISTAKES])

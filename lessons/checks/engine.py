@@ -24,6 +24,10 @@ class KitError(RuntimeError):
     """The kit's own references disagree: a bug in the kit, not in the student's code."""
 
 
+ATOL = 1e-5  # float32 arithmetic in the student's cell
+FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
+
+
 def kit_agrees(condition, what):
     """Raise `KitError` unless `condition`: two of the kit's references must give one answer."""
     if not condition:
@@ -89,6 +93,16 @@ def sigmoid(a):
 def affine(X, H_prev, w, g):
     """A_g = X_t W_xg + H_{t-1} W_hg + b_g, from the weights dict `w` (gate letter `g`)."""
     return X @ w[f"W_x{g}"] + H_prev @ w[f"W_h{g}"] + w[f"b_{g}"]
+
+
+def forced(weights, **values):
+    """Gates forced to 1 or 0, e.g. `forced(w, f=0, o=1)`: their weights 0, bias ±FORCE."""
+    w = dict(weights)
+    for g, value in values.items():
+        w[f"W_x{g}"] = np.zeros_like(w[f"W_x{g}"])
+        w[f"W_h{g}"] = np.zeros_like(w[f"W_h{g}"])
+        w[f"b_{g}"] = np.full_like(w[f"b_{g}"], FORCE if value == 1 else -FORCE)
+    return w
 
 
 # --- wrong weights: the mistakes a cell's check recomputes (lessons 04 and 05) ------------
@@ -182,6 +196,18 @@ def run_in_keras(fn, what, cell, exercise, advice):
             f"{type(error).__name__}: {error_text(error)}. There Keras traces `call` into a "
             f"graph, on symbolic tensors: {advice}."
         ) from None
+
+
+def run_compiled(cell, X, exercise, advice):
+    """The last output of `keras.layers.RNN(cell)` on `X`, run in a compiled graph (predict)."""
+    model = keras.Sequential([keras.Input(X.shape[1:]), keras.layers.RNN(cell)])
+    return run_in_keras(
+        lambda: model.predict(X, verbose=0),
+        "inside a compiled model (model.predict)",
+        cell,
+        exercise,
+        advice,
+    )
 
 
 def check_traced(cell, exercise, advice, input_dim=3):

@@ -40,8 +40,10 @@ from lessons.checks import (
     run_with_hint,
 )
 from lessons.checks.engine import (
+    ATOL,
     as_array,
     check_traced,
+    forced,
     kind_of,
     kit_agrees,
     make_cell,
@@ -69,13 +71,11 @@ KIT_ANSWERS = {
     ],
 }
 
-ATOL = 1e-5  # float32 arithmetic in the student's cell
 # The end of the message when Keras' traced run of the cell crashes.
 ADVICE = (
     "use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on the tensors it passes in, and "
     "return the new state and the list of new states"
 )
-FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
 
 
 # --- references -------------------------------------------------------------------
@@ -361,15 +361,6 @@ GRU_MISTAKES = [
 
 
 # --- shared pieces ----------------------------------------------------------------
-def _forced(weights, part, value):
-    """The gate `part` forced to `value` (1 or 0): weights 0, bias ±FORCE."""
-    w = dict(weights)
-    w[f"W_x{part}"] = np.zeros_like(w[f"W_x{part}"])
-    w[f"W_h{part}"] = np.zeros_like(w[f"W_h{part}"])
-    w[f"b_{part}"] = np.full_like(w[f"b_{part}"], FORCE if value == 1 else -FORCE)
-    return w
-
-
 def _step(cell, X, H_prev, call, names):
     """One direct call of the student's cell; check what it returns, not its numbers."""
     __tracebackhide__ = True
@@ -597,13 +588,13 @@ def check_simplified_gru_call(cell_class):
     tests = [
         (
             "Γ_u forced to 1 (gate weights 0, b_u = +40), so c^<t> = c̃^<t>",
-            _forced(weights, "u", 1),
+            forced(weights, u=1),
             f"With Γ_u = 1 the new state is the candidate alone: look at {SIMPLIFIED_CANDIDATE}.",
             "the candidate alone (Γ_u = 1): c^<t> = c̃^<t>",
         ),
         (
             "Γ_u forced to 0 (gate weights 0, b_u = −40), so c^<t> = c^<t-1>",
-            _forced(weights, "u", 0),
+            forced(weights, u=0),
             "With Γ_u = 0 the memory must pass unchanged, c^<t> = c^<t-1>: look at "
             f"{SIMPLIFIED_UPDATE}.",
             "the memory kept (Γ_u = 0): c^<t> = c^<t-1>",
@@ -669,21 +660,21 @@ def check_gru_call(cell_class):
         (
             "the candidate alone: Z_t forced to 0 and R_t to 1 (their weights 0, b_z = −40, "
             "b_r = +40), so H_t = H̃_t",
-            _forced(_forced(weights, "z", 0), "r", 1),
+            forced(weights, z=0, r=1),
             f"With Z_t = 0 and R_t = 1 the new state is the candidate alone: look at "
             f"{GRU_CANDIDATE}.",
             "the candidate alone (Z_t = 0, R_t = 1): H_t = H̃_t",
         ),
         (
             "the update gate: R_t forced to 1 (its weights 0, b_r = +40)",
-            _forced(weights, "r", 1),
+            forced(weights, r=1),
             "The candidate was right when Z_t = 0, so look at the update gate Z_t = "
             "σ(X_t W_xz + H_{t-1} W_hz + b_z) and at H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t.",
             "the update gate (R_t = 1): Z_t and H_t = Z_t ⊙ H_{t-1} + (1 − Z_t) ⊙ H̃_t",
         ),
         (
             "the reset gate: Z_t forced to 0 (its weights 0, b_z = −40), so H_t = H̃_t",
-            _forced(weights, "z", 0),
+            forced(weights, z=0),
             "The candidate was right when R_t = 1, so look at the reset gate R_t = "
             f"σ(X_t W_xr + H_{{t-1}} W_hr + b_r) and where it enters: {GRU_CANDIDATE}.",
             "the reset gate (Z_t = 0): R_t and (R_t ⊙ H_{t-1}) W_hh",

@@ -38,12 +38,15 @@ from lessons.checks import (
     run_with_hint,
 )
 from lessons.checks.engine import (
+    ATOL,
     affine,
     as_array,
     check_traced,
+    forced,
     kind_of,
     kit_agrees,
     make_cell,
+    run_compiled,
     run_in_keras,
     set_weights,
     short,
@@ -74,13 +77,11 @@ KIT_ANSWERS = {
     ],
 }
 
-ATOL = 1e-5  # float32 arithmetic in the student's cell
 # The end of the message when Keras' traced run of the cell crashes.
 ADVICE = (
     "use keras.ops (ops.matmul, ops.sigmoid, ops.tanh) on the tensors it passes in, and "
     "give `state_size` as [units, units]"
 )
-FORCE = 40.0  # a gate bias that saturates the sigmoid: exactly 1 (or 0) in float32
 
 
 # --- references -------------------------------------------------------------------
@@ -137,16 +138,6 @@ def keras_lstm_weights(w):
 
 
 # --- shared pieces ----------------------------------------------------------------
-def _forced(weights, **values):
-    """Gates forced to 1 or 0, e.g. `_forced(w, f=0, o=1)`: their weights 0, bias ±FORCE."""
-    w = dict(weights)
-    for g, value in values.items():
-        w[f"W_x{g}"] = np.zeros_like(w[f"W_x{g}"])
-        w[f"W_h{g}"] = np.zeros_like(w[f"W_h{g}"])
-        w[f"b_{g}"] = np.full_like(w[f"b_{g}"], FORCE if value == 1 else -FORCE)
-    return w
-
-
 def _call_cell(cell, X, H_prev, C_prev, call):
     """One direct call of the student's cell; check the structure; return (out, s0, s1)."""
     __tracebackhide__ = True
@@ -357,15 +348,8 @@ def _check_compiled(cell_class, gates, step, rng, exercise):
     cell = make_cell(cell_class, h, d, weight_names(gates))
     weights = random_gate_weights(rng, d, h, gates)
     set_weights(cell, weights)
-    model = keras.Sequential([keras.Input((T, d)), keras.layers.RNN(cell)])
     X = rng.normal(size=(n, T, d)).astype("float32")
-    got = run_in_keras(
-        lambda: model.predict(X, verbose=0),
-        "inside a compiled model (model.predict)",
-        cell,
-        exercise,
-        ADVICE,
-    )
+    got = run_compiled(cell, X, exercise, ADVICE)
     want = reference_sequence(step, X, weights)[0][:, -1]
     expect(
         np.allclose(got, want, atol=ATOL),
@@ -417,7 +401,7 @@ def check_lstm_call(cell_class):
         (
             "the candidate alone: F_t forced to 0, I_t and O_t to 1 (their weights 0, "
             "b_f = −40, b_i = b_o = +40), so C_t = C̃_t and H_t = tanh(C_t)",
-            _forced(weights, f=0, i=1, o=1),
+            forced(weights, f=0, i=1, o=1),
             f"With F_t = 0 and I_t = O_t = 1 the cell is the candidate alone: look at "
             f"{CANDIDATE}, and at {OUTPUT}.",
             "the candidate alone (F_t = 0, I_t = O_t = 1): C_t = C̃_t = tanh(X_t W_xc + "
@@ -425,28 +409,28 @@ def check_lstm_call(cell_class):
         ),
         (
             "the conveyor belt: F_t forced to 1, I_t to 0, O_t to 1, so C_t = C_{t-1}",
-            _forced(weights, f=1, i=0, o=1),
+            forced(weights, f=1, i=0, o=1),
             f"With F_t = 1 and I_t = 0 the old cell must pass unchanged, C_t = C_{{t-1}}: look "
             f"at {CELL_UPDATE}.",
             "the conveyor belt (F_t = 1, I_t = 0): C_t = C_{t-1}, unchanged",
         ),
         (
             "the input gate: F_t forced to 0 and O_t to 1, so C_t = I_t ⊙ C̃_t",
-            _forced(weights, f=0, o=1),
+            forced(weights, f=0, o=1),
             "The candidate was right when I_t = 1, so look at the input gate I_t = "
             "σ(X_t W_xi + H_{t-1} W_hi + b_i) and the term I_t ⊙ C̃_t.",
             "the input gate (F_t = 0, O_t = 1): I_t = σ(X_t W_xi + H_{t-1} W_hi + b_i)",
         ),
         (
             "the forget gate: I_t forced to 0 and O_t to 1, so C_t = F_t ⊙ C_{t-1}",
-            _forced(weights, i=0, o=1),
+            forced(weights, i=0, o=1),
             "The old cell passed unchanged when F_t = 1, so look at the forget gate F_t = "
             "σ(X_t W_xf + H_{t-1} W_hf + b_f) and the term F_t ⊙ C_{t-1}.",
             "the forget gate (I_t = 0, O_t = 1): F_t = σ(X_t W_xf + H_{t-1} W_hf + b_f)",
         ),
         (
             "the output gate: F_t forced to 1 and I_t to 0, so H_t = O_t ⊙ tanh(C_{t-1})",
-            _forced(weights, f=1, i=0),
+            forced(weights, f=1, i=0),
             f"The cell C_t was right, so look at the output gate O_t = σ(X_t W_xo + H_{{t-1}} "
             f"W_ho + b_o) and at {OUTPUT}.",
             f"the output gate (F_t = 1, I_t = 0): O_t = σ(X_t W_xo + H_{{t-1}} W_ho + b_o), "
@@ -501,20 +485,20 @@ def check_coupled_lstm_call(cell_class):
         (
             "the candidate alone: F_t forced to 0 and O_t to 1 (their weights 0, b_f = −40, "
             "b_o = +40), so C_t = C̃_t",
-            _forced(weights, f=0, o=1),
+            forced(weights, f=0, o=1),
             f"With F_t = 0 the whole cell is replaced by the candidate: look at {CANDIDATE} "
             f"and at {COUPLED_UPDATE}.",
             "the candidate alone (F_t = 0, so 1 − F_t = 1): C_t = C̃_t",
         ),
         (
             "the conveyor belt: F_t forced to 1 and O_t to 1, so C_t = C_{t-1}",
-            _forced(weights, f=1, o=1),
+            forced(weights, f=1, o=1),
             f"With F_t = 1 the old cell must pass unchanged: look at {COUPLED_UPDATE}.",
             "the conveyor belt (F_t = 1, so 1 − F_t = 0): C_t = C_{t-1}",
         ),
         (
             "the forget gate: O_t forced to 1",
-            _forced(weights, o=1),
+            forced(weights, o=1),
             "Both ends were right (F_t = 0 and F_t = 1), so look at the forget gate F_t = "
             f"σ(X_t W_xf + H_{{t-1}} W_hf + b_f) and at {COUPLED_UPDATE}.",
             f"the forget gate (O_t = 1): F_t = σ(...), {COUPLED_UPDATE}",
