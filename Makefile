@@ -30,15 +30,21 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/rnn-lessons ladder
 
+# pytest-xdist: one worker a core, at most four (each one a TensorFlow process of 1-2 GB); a
+# file's tests, or a notebook's cells, stay on one worker (tests/conftest.py keeps the grading
+# runs together too). PyTorch's run gains nothing from it: its ops use every core already.
+WORKERS := $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$((n < 4 ? n : 4)))
+XDIST   := -n $(WORKERS) --dist loadfile
+
 # The test suite, the backend-neutral tests again on JAX and PyTorch, then every solution
 # notebook run end to end in CI mode by nbval (outputs compared only in `# NBVAL_CHECK_OUTPUT`).
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
 	$(MAKE) --no-print-directory test-jax
 	@if $(TORCH_READY); then $(MAKE) --no-print-directory test-torch; else \
 		echo "PyTorch: no CPU-only wheel ($(TORCH_CPU)) to install here; its run skipped."; fi
 	$(MAKE) --no-print-directory test-oldest
-	CI=true $(PY) -m pytest --nbval-lax --sanitize-with nbval_sanitize.cfg \
+	CI=true $(PY) -m pytest $(XDIST) --nbval-lax --sanitize-with nbval_sanitize.cfg \
 		--nbval-cell-timeout=300 --durations=5 -p no:cacheprovider solutions
 
 # The kit's cells, stacks, regularizers, interop, gates, seq2seq and batches, whose tests use
@@ -48,7 +54,7 @@ BACKEND_TESTS := tests/test_cells.py tests/test_deep.py tests/test_regularize.py
 	tests/test_checks_lesson06.py tests/test_backends.py \
 	tests/test_bidirectional_saving.py
 test-jax: install
-	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider $(BACKEND_TESTS)
+	KERAS_BACKEND=jax $(PY) -m pytest $(XDIST) -q -p no:cacheprovider $(BACKEND_TESTS)
 
 # PyTorch's CPU-only build: the "+cpu" version is never the multi-GB CUDA wheel of the index,
 # so where it cannot be had the install fails instead of downloading gigabytes.
@@ -70,13 +76,14 @@ OLDEST_PY    := $(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_in
 OLDEST_VENV  := $(HOME)/.cache/rnn-lessons/venv-py$(OLDEST_PY)-tf$(OLDEST_TF)-keras$(OLDEST_KERAS)
 OLDEST_TESTS := tests/test_cells.py tests/test_interop.py tests/test_deep.py \
 	tests/test_seq2seq.py tests/test_fastpath.py
-$(OLDEST_VENV)/.installed:
+# (The stamp's name changed when pytest-xdist joined: a venv made before gets it added.)
+$(OLDEST_VENV)/.installed-xdist:
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet "tensorflow==$(OLDEST_TF)" \
-		"keras==$(OLDEST_KERAS)" matplotlib tqdm "rapidfuzz>=3" pytest
+		"keras==$(OLDEST_KERAS)" matplotlib tqdm "rapidfuzz>=3" pytest pytest-xdist
 	touch $@
-test-oldest: $(OLDEST_VENV)/.installed
-	cd $(CURDIR) && PYTHONPATH=$(CURDIR) $(OLDEST_VENV)/bin/python -m pytest -q \
+test-oldest: $(OLDEST_VENV)/.installed-xdist
+	cd $(CURDIR) && PYTHONPATH=$(CURDIR) $(OLDEST_VENV)/bin/python -m pytest $(XDIST) -q \
 		-p no:cacheprovider $(OLDEST_TESTS)
 
 lint: install

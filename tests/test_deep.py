@@ -1,5 +1,7 @@
 """StackedRNN and Zoneout: checked against hand-built stacks and NumPy from the equations."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -535,7 +537,10 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("kwargs, error, words", BAD, ids=[str(b[0]) for b in BAD])
+# Ids without a function's address, the same in every process (pytest-xdist's workers).
+@pytest.mark.parametrize(
+    "kwargs, error, words", BAD, ids=[re.sub(" at 0x[0-9a-f]+", "", str(b[0])) for b in BAD]
+)
 def test_bad_arguments_name_the_argument(kwargs, error, words):
     with pytest.raises(error) as info:
         lessons.StackedRNN(**kwargs)

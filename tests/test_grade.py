@@ -13,7 +13,10 @@ import csv
 import hashlib
 import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -370,18 +373,38 @@ def test_a_flat_folder_of_notebooks_says_how_to_lay_it_out(tmp_path, capsys):
     assert "SUBMISSIONS_DIR/<student>/<lesson>.ipynb" in capsys.readouterr().err
 
 
-def test_the_grader_version_covers_the_package_the_tools_and_the_data():
-    from instructor import grade
+# Run on a copy of the kit, imported from there: a file planted in the checkout itself would
+# show in what tests running beside this one read (a release, the kit's texts, a grading run).
+PLANT = """
+import json
+from pathlib import Path
+from instructor import grade
+assert Path(grade.__file__).resolve().is_relative_to(Path.cwd().resolve()), grade.__file__
+before = grade._grader_hash()
+changed = {}
+for folder in ("lessons", "instructor", "data"):
+    planted = Path(folder, "_grader_version_probe.txt")
+    try:
+        planted.write_text("changed")
+        changed[folder] = grade._grader_hash() != before
+    finally:
+        planted.unlink()
+print(json.dumps({"changed": changed, "back": grade._grader_hash() == before}))
+"""
 
-    before = grade._grader_hash()
+
+def test_the_grader_version_covers_the_package_the_tools_and_the_data(tmp_path):
     for folder in ("lessons", "instructor", "data"):
-        planted = REPO / folder / "_grader_version_probe.txt"
-        try:
-            planted.write_text("changed")
-            assert grade._grader_hash() != before, folder
-        finally:
-            planted.unlink()
-    assert grade._grader_hash() == before
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / folder, tmp_path / folder, ignore=ignore)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", PLANT], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["changed"] == {"lessons": True, "instructor": True, "data": True}
+    assert report["back"]
 
 
 def test_resume_skips_unchanged_submissions(graded, capsys):
