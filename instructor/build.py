@@ -254,17 +254,13 @@ def region_lines(source, begin, end):
 
 def strip_hidden(source):
     """`source` (a module of the checks) without its HIDDEN TESTS regions, markers included."""
-    if HIDDEN_BEGIN not in source:
-        return source
     out, inside = [], False
     for line in source.splitlines(keepends=True):
-        if line.strip() == HIDDEN_BEGIN:
-            inside = True
-        elif line.strip() == HIDDEN_END:
-            inside = False
+        if line.strip() in (HIDDEN_BEGIN, HIDDEN_END):
+            inside = line.strip() == HIDDEN_BEGIN
         elif not inside:
             out.append(line)
-    return "".join(out).rstrip("\n") + "\n"
+    return "".join(out)
 
 
 def badge_line(repository, folder, stem, ref="main"):

@@ -19,7 +19,7 @@ holds its cell, the call of its check and, in the header
 `run_rnn`). The lesson's spec, `lessons/checks/lessonNN.py`, holds the rest:
 the kit answers it must not use (`KIT_ANSWERS`), the students' check
 (`check_name`), and, between the lines `# BEGIN HIDDEN TESTS` and
-`# END HIDDEN TESTS` at the end of the module, its probe and comparison. The
+`# END HIDDEN TESTS` (after the checks), its probe and comparison. The
 student release leaves that region out (`rnn-lessons release`), so students
 get the checks but not the hidden tests. What the probes of several lessons
 share stays here (`cells.py` runs a student's cell). For every exercise `name`
